@@ -1,0 +1,110 @@
+import { createColors } from '../output/colors.js';
+import type { Io } from '../output/io.js';
+import { Printer, type OutputFormat } from '../output/printer.js';
+import { describeLossLine, describeStateLine } from '../output/render.js';
+import { listenForStop, type StopSignals } from '../process/signals.js';
+import type { ChildCommand } from '../process/child.js';
+import { ZkClient, type StateChangeEvent } from '../zk/index.js';
+import { UsageError } from './exit-codes.js';
+
+/** The global options, resolved (flags, then environment, then defaults). */
+export interface GlobalOptions {
+  server: string;
+  sessionTimeout: number;
+  connectTimeout: number;
+  output: OutputFormat;
+  color: boolean;
+  quiet: boolean;
+  trace: boolean;
+}
+
+/**
+ * What every command action gets: resolved globals, the printer, stop signals, and sessions that are closed
+ * when the command ends (so ephemeral nodes vanish at once rather than after the session timeout).
+ */
+export class CommandContext {
+  exitCode = 0;
+  private readonly clients = new Set<ZkClient>();
+  private stops: StopSignals | undefined;
+
+  constructor(
+    readonly io: Io,
+    readonly globals: GlobalOptions,
+    readonly printer: Printer,
+    /** Everything after a literal `--` on the command line. */
+    readonly childArgv: readonly string[],
+  ) {}
+
+  static async create(io: Io, globals: GlobalOptions, childArgv: readonly string[]): Promise<CommandContext> {
+    const colors = await createColors({ enabled: globals.color && globals.output === 'text', isTTY: io.stderr.isTTY === true, env: io.env });
+    return new CommandContext(io, globals, new Printer(io, globals.output, colors, globals.quiet), childArgv);
+  }
+
+  /** SIGINT/SIGTERM as an AbortSignal, installed on first use. */
+  get stop(): StopSignals {
+    this.stops ??= listenForStop();
+    return this.stops;
+  }
+
+  /**
+   * The child command from `--exec <string>` (run by /bin/sh) or after `--` (run directly). Both at once is a
+   * usage error.
+   */
+  childCommand(exec: string | undefined): ChildCommand | undefined {
+    if (exec !== undefined && this.childArgv.length > 0) throw new UsageError('give the command either with --exec or after --, not both');
+    if (exec !== undefined) return { shell: exec };
+    if (this.childArgv.length > 0) return { argv: [...this.childArgv] };
+    return undefined;
+  }
+
+  /** Rejects a `-- …` tail for commands that run no child. */
+  noChildArgs(): void {
+    if (this.childArgv.length > 0) throw new UsageError(`unexpected arguments after --: ${this.childArgv.join(' ')}`);
+  }
+
+  /**
+   * Opens a session with the global options. State changes are reported on stderr; `announce` says so for
+   * connects after the first (long-running commands building a new session after a loss).
+   */
+  async connect(options: { quietStates?: boolean } = {}): Promise<ZkClient> {
+    const { printer, globals } = this;
+    const spinner = await printer.spinner(`connecting to ${globals.server}`);
+    const auth = this.io.env.ZK_COORD_AUTH;
+    try {
+      const client = await ZkClient.connect({
+        connectString: globals.server,
+        sessionTimeoutMs: globals.sessionTimeout,
+        connectTimeoutMs: globals.connectTimeout,
+        ...(auth ? { digestAuth: auth } : {}),
+        ...(globals.trace ? { onTrace: (line: string) => printer.trace(line) } : {}),
+      });
+      this.clients.add(client);
+      if (!options.quietStates) {
+        client.on('state', (event: StateChangeEvent) => this.reportState(client, event));
+        client.on('socketDropped', ({ server, why }) => printer.note(`dropped connection to ${server}: ${why}`));
+      }
+      return client;
+    } finally {
+      spinner.stop();
+    }
+  }
+
+  private reportState(client: ZkClient, event: StateChangeEvent): void {
+    if (event.state === 'suspended') this.printer.warn(describeStateLine(client, event));
+    else if (event.state === 'lost') this.printer.warn(describeLossLine(event));
+    else if (event.state === 'connected' && event.previous === 'suspended') this.printer.note(describeStateLine(client, event));
+  }
+
+  /** Closes a session now (its ephemeral nodes go with it). */
+  async release(client: ZkClient): Promise<void> {
+    await client.close();
+    this.clients.delete(client);
+  }
+
+  /** Ends the command: closes every session still open, removes signal handlers. */
+  async dispose(): Promise<void> {
+    await Promise.all([...this.clients].map((c) => c.close()));
+    this.clients.clear();
+    this.stops?.dispose();
+  }
+}

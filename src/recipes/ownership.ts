@@ -1,0 +1,115 @@
+import { EventEmitter } from 'node:events';
+import {
+  ConnectionLossError,
+  NodeExistsError,
+  SessionLostError,
+  hex,
+  type StateChangeEvent,
+  type Stat,
+  type WatchEvent,
+  type ZkClient,
+} from '../zk/index.js';
+import { OwnershipLostError } from './errors.js';
+
+/** A node exists, owned by another session. */
+export class HeldByOtherError extends NodeExistsError {
+  constructor(
+    path: string,
+    readonly owner: bigint,
+  ) {
+    super(path);
+    this.message = `node already exists: ${path} (ephemeral owner ${hex(owner)})`;
+  }
+}
+
+/**
+ * Creates an ephemeral node and resolves with its stat once it is certainly ours. A create that hit a
+ * ConnectionLoss may have landed: we look, and a node owned by our own session is ours (not someone else's).
+ * Rejects with HeldByOtherError (a NodeExistsError) when another session holds it.
+ */
+export async function createOwnedEphemeral(client: ZkClient, path: string, data: Buffer): Promise<Stat> {
+  for (;;) {
+    try {
+      await client.create(path, data, 'ephemeral');
+    } catch (error) {
+      if (!(error instanceof ConnectionLossError) && !(error instanceof NodeExistsError)) throw error;
+    }
+    const stat = await client.exists(path);
+    // Absent: our create did not land, or the holder just left. Either way, try again.
+    if (stat === null) continue;
+    if (stat.ephemeralOwner === client.sessionId) return stat;
+    throw new HeldByOtherError(path, stat.ephemeralOwner);
+  }
+}
+
+interface HeldNodeEvents {
+  /** We no longer hold the node: the session is lost, or the node was deleted or replaced. */
+  lost: [Error];
+}
+
+/**
+ * Keeps an eye on a node we hold: reports `lost` when our session is lost or the node is deleted (say, by
+ * hand with zkCli) or re-created by another session. Re-checks after every reconnect.
+ */
+export class HeldNode extends EventEmitter<HeldNodeEvents> {
+  private stopped = false;
+  private lostAlready = false;
+  private readonly onWatch = (_event: WatchEvent): void => void this.check();
+  private readonly onState = (event: StateChangeEvent): void => {
+    if (event.state === 'lost') this.fail(new SessionLostError(event.reason ?? 'expired', this.path));
+    else if (event.state === 'connected' && event.previous === 'suspended') void this.check();
+  };
+
+  constructor(
+    private readonly client: ZkClient,
+    readonly path: string,
+    private readonly what: string,
+  ) {
+    super();
+  }
+
+  /** Starts watching; rejects if the node is already not ours. */
+  async start(): Promise<void> {
+    this.client.on('state', this.onState);
+    await this.check(true);
+  }
+
+  private fail(error: Error): void {
+    if (this.stopped || this.lostAlready) return;
+    this.lostAlready = true;
+    this.client.off('state', this.onState);
+    this.emit('lost', error);
+  }
+
+  private async check(first = false): Promise<void> {
+    if (this.stopped || this.lostAlready) return;
+    try {
+      const { stat } = await this.client.getData(this.path, this.onWatch);
+      if (stat.ephemeralOwner !== this.client.sessionId) {
+        const error = new OwnershipLostError(this.what, `${this.path} now belongs to session ${hex(stat.ephemeralOwner)}`);
+        if (first) throw error;
+        this.fail(error);
+      }
+    } catch (error) {
+      if (error instanceof SessionLostError) return this.fail(error);
+      const lost = error instanceof OwnershipLostError ? error : new OwnershipLostError(this.what, `${this.path} was deleted`);
+      if (first) throw lost;
+      // Timeouts while suspended are not proof of loss: the reconnect (or the loss) will tell.
+      if (error instanceof Error && error.name === 'ZkTimeoutError') return;
+      this.fail(lost);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.client.off('state', this.onState);
+  }
+
+  /** Stops watching and deletes the node if it is still ours. */
+  async release(): Promise<void> {
+    this.stop();
+    if (this.client.state !== 'connected') return;
+    const stat = await this.client.exists(this.path).catch(() => null);
+    if (stat && stat.ephemeralOwner === this.client.sessionId) await this.client.remove(this.path).catch(() => undefined);
+  }
+}
