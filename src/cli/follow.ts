@@ -57,7 +57,7 @@ export async function followUntilStopped(ctx: CommandContext, first: ZkClient, w
 }
 
 /** Connects again, retrying while the servers are unreachable, until connected or stopped. */
-async function reconnect(ctx: CommandContext): Promise<ZkClient> {
+export async function reconnect(ctx: CommandContext): Promise<ZkClient> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await ctx.connect();

@@ -1,0 +1,80 @@
+import { OwnershipLostError } from '../recipes/errors.js';
+import { SupervisedChild, type ChildCommand } from '../process/child.js';
+import { whenAborted } from '../process/signals.js';
+import type { StateChangeEvent, ZkClient } from '../zk/index.js';
+import type { CommandContext } from './context.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface HoldOutcome {
+  /** stopped: SIGINT/SIGTERM; child-exited: the supervised command ended; lost: we no longer hold it. */
+  kind: 'stopped' | 'child-exited' | 'lost';
+  /** The child's exit status when there was one, else the exit code this outcome stands for. */
+  status: number;
+  error?: Error;
+}
+
+/**
+ * Holds until SIGINT/SIGTERM, the child's exit, or `lost`. A signal is forwarded to the child first and its
+ * exit awaited (SIGKILL after the grace period); on a loss the child gets SIGTERM, the grace period, SIGKILL.
+ */
+export async function holdWhile(
+  ctx: CommandContext,
+  options: { lost: Promise<Error>; child?: SupervisedChild | undefined; graceMs: number },
+): Promise<HoldOutcome> {
+  const { child, graceMs } = options;
+  const stop = ctx.stop;
+  type Race = { kind: 'stopped' } | { kind: 'child-exited'; status: number } | { kind: 'lost'; error: Error };
+  const race: Promise<Race>[] = [
+    whenAborted(stop.signal).then(() => ({ kind: 'stopped' as const })),
+    options.lost.then((error) => ({ kind: 'lost' as const, error })),
+  ];
+  if (child) race.push(child.exited.then((status) => ({ kind: 'child-exited' as const, status })));
+  const first = await Promise.race(race);
+  switch (first.kind) {
+    case 'child-exited':
+      return { kind: 'child-exited', status: first.status };
+    case 'lost': {
+      const status = child ? await child.terminate(graceMs) : ExitCode.Lost;
+      return { kind: 'lost', status, error: first.error };
+    }
+    case 'stopped': {
+      if (!child) return { kind: 'stopped', status: ExitCode.Ok };
+      child.signal(stop.received ?? 'SIGTERM');
+      const timer = setTimeout(() => child.signal('SIGKILL'), graceMs);
+      const status = await child.exited;
+      clearTimeout(timer);
+      return { kind: 'stopped', status };
+    }
+  }
+}
+
+/**
+ * Resolves when the client has been suspended (disconnected) for longer than `graceMs` without reconnecting:
+ * the session may still live, but a leader that cannot reach ZooKeeper must assume it no longer leads
+ * (Curator TN10). Never resolves if `graceMs` is undefined.
+ */
+export function suspendedTooLong(client: ZkClient, graceMs: number | undefined, what: string): Promise<Error> {
+  return new Promise((resolve) => {
+    if (graceMs === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const onState = (event: StateChangeEvent): void => {
+      if (event.state === 'suspended') {
+        timer = setTimeout(() => {
+          client.off('state', onState);
+          resolve(new OwnershipLostError(what, `disconnected from ZooKeeper for more than ${graceMs} ms`));
+        }, graceMs);
+      } else {
+        if (timer) clearTimeout(timer);
+        timer = undefined;
+        if (event.state !== 'connected') client.off('state', onState);
+      }
+    };
+    client.on('state', onState);
+  });
+}
+
+/** Starts the child command, if any, with our environment plus `env`. */
+export function startChild(ctx: CommandContext, command: ChildCommand | undefined, env: Record<string, string>): SupervisedChild | undefined {
+  if (!command) return undefined;
+  return new SupervisedChild(command, { ...ctx.io.env, ...env });
+}
