@@ -108,8 +108,16 @@ export class HeldNode extends EventEmitter<HeldNodeEvents> {
   /** Stops watching and deletes the node if it is still ours. */
   async release(): Promise<void> {
     this.stop();
-    if (this.client.state !== 'connected') return;
-    const stat = await this.client.exists(this.path).catch(() => null);
-    if (stat && stat.ephemeralOwner === this.client.sessionId) await this.client.remove(this.path).catch(() => undefined);
+    await removeIfOwned(this.client, this.path);
   }
+}
+
+/**
+ * Deletes an ephemeral node only if our session owns it: releasing must never delete a node another
+ * instance took over. Best effort: while disconnected, closing the session releases it instead.
+ */
+export async function removeIfOwned(client: ZkClient, path: string): Promise<void> {
+  if (client.state !== 'connected') return;
+  const stat = await client.exists(path).catch(() => null);
+  if (stat && stat.ephemeralOwner === client.sessionId) await client.remove(path, stat.version).catch(() => undefined);
 }

@@ -232,6 +232,9 @@ export class ZkClient extends EventEmitter<ClientEvents> {
   private hookConnectionManager(cm: LibConnectionManager): void {
     const onData = cm.onSocketData;
     cm.onSocketData = (buffer: Buffer) => {
+      // Silent for the whole session timeout (a paused process, a partition): the server has expired us
+      // whatever these bytes say. Losing here, before they are decoded, means nothing acts on a dead session.
+      if (this.presumedExpired()) return this.lose('timeout');
       this.lastHeardAt = Date.now();
       try {
         onData.call(cm, buffer);
@@ -273,6 +276,10 @@ export class ZkClient extends EventEmitter<ClientEvents> {
   private checkLiveness(): void {
     const cm = this.cm;
     if (!cm || this.current === 'lost' || this.current === 'closed') return;
+    if (this.presumedExpired()) {
+      this.lose('timeout');
+      return;
+    }
     const now = Date.now();
     const timeout = this.negotiatedTimeoutMs || this.options.sessionTimeoutMs;
     const silentFor = now - this.lastHeardAt;
@@ -289,11 +296,15 @@ export class ZkClient extends EventEmitter<ClientEvents> {
         this.dropSocket(`no handshake reply in ${handshakeMs} ms`);
       }
     }
-    // Expiry is decided by the server from the last packet it got from us; the last packet we got from it is
-    // our best lower bound. Past the negotiated timeout the server has (or soon will have) expired us.
-    if (this.current === 'suspended' && this.negotiatedTimeoutMs > 0 && silentFor >= this.negotiatedTimeoutMs) {
-      this.lose('timeout');
-    }
+  }
+
+  /**
+   * Expiry is decided by the server from the last packet it got from us; the last packet we got from it is our
+   * best lower bound. Past the negotiated timeout without a word, the server has (or soon will have) expired us.
+   */
+  private presumedExpired(): boolean {
+    if (this.negotiatedTimeoutMs === 0 || (this.current !== 'connected' && this.current !== 'suspended')) return false;
+    return Date.now() - this.lastHeardAt >= this.negotiatedTimeoutMs;
   }
 
   private onRawState(raw: number): void {
