@@ -1,0 +1,116 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { ExitCode, reportFor, UsageError } from '../../src/cli/exit-codes.js';
+import {
+  BadVersionError,
+  ConnectFailedError,
+  NoNodeError,
+  NodeExistsError,
+  SessionLostError,
+  UnknownServerError,
+  ZkTimeoutError,
+} from '../../src/zk/index.js';
+import { OwnershipLostError, TakenError, WaitTimeoutError } from '../../src/recipes/errors.js';
+
+async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c) => (out += c));
+  stderr.on('data', (c) => (err += c));
+  const stdin = new PassThrough();
+  stdin.end();
+  const code = await main(argv, { stdout, stderr, stdin, env });
+  return { code, out, err };
+}
+
+describe('command wiring', () => {
+  it('prints help on stdout and exits 0, with the exit-code table', async () => {
+    const r = await runMain(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Usage: zk-coord');
+    expect(r.out).toMatch(/claim.*\n(.|\n)*elect(.|\n)*lock(.|\n)*config(.|\n)*ls/);
+    expect(r.out).toContain('6  conflict');
+    expect(r.err).toBe('');
+  });
+
+  it('rejects an unknown command or option with exit 2 and a message on stderr', async () => {
+    expect((await runMain(['frobnicate'])).code).toBe(ExitCode.Usage);
+    const r = await runMain(['ls', '--bogus']);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.err).toContain("unknown option '--bogus'");
+    expect(r.out).toBe('');
+  });
+
+  it('rejects a bad connection string before any network use (exit 2)', async () => {
+    const r = await runMain(['-s', 'a:1, ,b', 'ls', '/']);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.err).toMatch(/^error: empty host/m);
+  });
+
+  it('rejects bad numbers through commander (exit 2)', async () => {
+    expect((await runMain(['claim', '--max', '0'])).code).toBe(ExitCode.Usage);
+    expect((await runMain(['lock', '/l', '--timeout', 'soon'])).code).toBe(ExitCode.Usage);
+    expect((await runMain(['--session-timeout', '-5', 'ls'])).code).toBe(ExitCode.Usage);
+  });
+
+  it('accepts global options after the subcommand, except -s which there means stat', async () => {
+    // --server after the subcommand is honoured: the bad string fails validation (exit 2), proving it was read.
+    expect((await runMain(['ls', '/', '--server', 'bad_host:1'])).code).toBe(ExitCode.Usage);
+    // -s after `ls` is the stat flag, not a server: the root -s (bad) still applies.
+    expect((await runMain(['-s', 'bad_host:1', 'ls', '/', '-s'])).code).toBe(ExitCode.Usage);
+  });
+
+  it('refuses config rm without a terminal and without --yes (exit 2) before connecting', async () => {
+    const r = await runMain(['-s', '127.0.0.1:1', 'config', 'rm', '/x']);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.err).toContain('--yes');
+  });
+
+  it('refuses config set without a value and without a terminal (exit 2)', async () => {
+    const r = await runMain(['-s', '127.0.0.1:1', 'config', 'set', '/x']);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.err).toContain('no value given');
+  });
+
+  it('rejects a command both after -- and with --exec', async () => {
+    const r = await runMain(['-s', '127.0.0.1:1', 'claim', '--exec', 'true', '--', 'true']);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.err).toContain('not both');
+  });
+
+  it('does not take the child command for the parent path (claim -- ./worker.sh)', async () => {
+    // Unreachable server: fails connecting (exit 3), after parsing `./worker.sh` as the child, not the parent.
+    const r = await runMain(['-s', '127.0.0.1:1', '--connect-timeout', '300', 'claim', '--', './worker.sh']);
+    expect(r.code).toBe(ExitCode.Connect);
+    expect(r.err).toMatch(/cannot connect to ZooKeeper within 300 ms; tried 127.0.0.1:1 \(ECONNREFUSED\)/);
+  });
+});
+
+describe('exit codes: one table', () => {
+  it.each([
+    [new UsageError('x'), ExitCode.Usage],
+    [new ConnectFailedError(['h:1'], 10, {}), ExitCode.Connect],
+    [new ZkTimeoutError('get', 10, '/x'), ExitCode.Connect],
+    [new SessionLostError('expired'), ExitCode.Lost],
+    [new SessionLostError('auth-failed'), ExitCode.Connect],
+    [new OwnershipLostError('ID 1', 'gone'), ExitCode.Lost],
+    [new NoNodeError('/x'), ExitCode.NotFound],
+    [new NodeExistsError('/x'), ExitCode.Conflict],
+    [new BadVersionError('/x'), ExitCode.Conflict],
+    [new TakenError('ID 1'), ExitCode.Conflict],
+    [new WaitTimeoutError('lock', 10), ExitCode.Conflict],
+    [new UnknownServerError(-125, '/q'), ExitCode.Internal],
+    [new Error('boom'), ExitCode.Internal],
+  ])('%s → %i', (error, code) => {
+    const report = reportFor(error);
+    expect(report.code).toBe(code);
+    expect(report.message).not.toContain('    at ');
+  });
+
+  it('names the path and the server code for unknown codes', () => {
+    expect(reportFor(new UnknownServerError(-125, '/q')).message).toBe('server error QUOTA_EXCEEDED [-125]: /q');
+  });
+});

@@ -1,0 +1,103 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createColors, noColors } from '../../src/output/colors.js';
+import { escapeControl, previewData } from '../../src/output/escape.js';
+import { Printer } from '../../src/output/printer.js';
+import { dataEventJson, dataEventLine, dataJson, treeEntryLine } from '../../src/output/render.js';
+import type { Stat } from '../../src/zk/index.js';
+
+function capture(): { io: ConstructorParameters<typeof Printer>[0]; out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c) => (out += c));
+  stderr.on('data', (c) => (err += c));
+  return { io: { stdout, stderr, stdin: new PassThrough(), env: {} }, out: () => out, err: () => err };
+}
+
+const stat = (over: Partial<Stat> = {}): Stat => ({
+  czxid: 5n,
+  mzxid: 9n,
+  pzxid: 5n,
+  ctime: new Date(0),
+  mtime: new Date(0),
+  version: 3,
+  cversion: 0,
+  aversion: 0,
+  ephemeralOwner: 0n,
+  dataLength: 3,
+  numChildren: 0,
+  ...over,
+});
+
+describe('escapeControl', () => {
+  it('turns terminal escape sequences into visible text', () => {
+    expect(escapeControl('a\u001b[2Jb\u0007')).toBe('a\\e[2Jb\\x07');
+    expect(escapeControl('l1\nl2\tx', true)).toBe('l1\nl2\tx');
+    expect(escapeControl('l1\nl2')).toBe('l1\\nl2');
+    expect(previewData(Buffer.from('x'.repeat(100)), 10)).toBe(`${'x'.repeat(10)}…`);
+  });
+});
+
+describe('Printer', () => {
+  it('puts results on stdout and notes, warnings, errors, traces on stderr', () => {
+    const c = capture();
+    const p = new Printer(c.io, 'text', noColors, false);
+    p.result('1', { id: 1 });
+    p.note('holding');
+    p.warn('careful');
+    p.error('bad');
+    p.trace('get /x');
+    expect(c.out()).toBe('1\n');
+    expect(c.err()).toBe('holding\nwarning: careful\nerror: bad\n[zk] get /x\n');
+  });
+
+  it('writes one JSON object per line in JSON mode, bigints as strings', () => {
+    const c = capture();
+    const p = new Printer(c.io, 'json', noColors, false);
+    p.result('ignored', { token: 42n, when: new Date(0) });
+    p.result('ignored', { n: 2 });
+    const lines = c.out().trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual([{ token: '42', when: '1970-01-01T00:00:00.000Z' }, { n: 2 }]);
+  });
+
+  it('--quiet silences notes but not warnings, errors or results', () => {
+    const c = capture();
+    const p = new Printer(c.io, 'text', noColors, true);
+    p.note('n');
+    p.warn('w');
+    p.result('r', {});
+    expect(c.err()).toBe('warning: w\n');
+    expect(c.out()).toBe('r\n');
+  });
+});
+
+describe('colours', () => {
+  it('are off without a TTY, with NO_COLOR or --no-color, on with FORCE_COLOR', async () => {
+    expect((await createColors({ enabled: true, isTTY: false, env: {} })).error('x')).toBe('x');
+    expect((await createColors({ enabled: true, isTTY: true, env: { NO_COLOR: '1' } })).error('x')).toBe('x');
+    expect((await createColors({ enabled: false, isTTY: true, env: {} })).error('x')).toBe('x');
+    expect((await createColors({ enabled: true, isTTY: false, env: { FORCE_COLOR: '1' } })).error('x')).toContain('\u001b[');
+  });
+});
+
+describe('render', () => {
+  it('keeps binary data intact in JSON as base64', () => {
+    expect(dataJson(Buffer.from('héllo'))).toEqual({ value: 'héllo' });
+    const bin = Buffer.from([0xff, 0x00, 0x80]);
+    expect(dataJson(bin)).toEqual({ value: bin.toString('base64'), encoding: 'base64' });
+  });
+
+  it('marks ephemeral nodes with their owner session', () => {
+    const line = treeEntryLine({ path: '/s/1', name: '1', depth: 0, stat: stat({ ephemeralOwner: 0x100000960820007n }) }, { full: false, long: false });
+    expect(line).toBe('1  [ephemeral 0x100000960820007]');
+    expect(treeEntryLine({ path: '/s/a', name: 'a', depth: 0, stat: stat() }, { full: true, long: false })).toBe('/s/a');
+  });
+
+  it('describes data events with their version, escaped', () => {
+    const event = { kind: 'changed' as const, path: '/c', data: Buffer.from('v\u001b'), stat: stat(), resync: false };
+    expect(dataEventLine(event)).toBe('changed  /c  version 3  v\\e');
+    expect(dataEventJson(event)).toEqual({ event: 'changed', path: '/c', resync: false, version: 3, mzxid: '0x9', value: 'v\u001b' });
+  });
+});
