@@ -108,7 +108,8 @@ describe('ZkClient against a real ZooKeeper', () => {
     const c = await newClient();
     const p = uniquePath('quota');
     await c.create(p);
-    await zkCli('setquota', '-N', '1', p);
+    // The count includes the node itself: 2 allows one child.
+    await zkCli('setquota', '-N', '2', p);
     await c.create(`${p}/one`);
     const error = await c.create(`${p}/two`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnknownServerError);
