@@ -456,7 +456,9 @@ export class ZkClient extends EventEmitter<ClientEvents> {
     }
     await this.waitConnected(deadline, operation, path);
     const lib = this.lib;
-    if (!lib) throw new SessionLostError('closed', path);
+    // While closing, the library answers every request with a synchronous CONNECTION_LOSS; a caller that
+    // retries those would spin the event loop. Closing is final: say so.
+    if (!lib || this.closing) throw new SessionLostError('closed', path);
     this.trace(trace);
     return new Promise<T>((resolve, reject) => {
       const entry: InFlight = { reject: (e) => finish(e) };
@@ -478,7 +480,7 @@ export class ZkClient extends EventEmitter<ClientEvents> {
       try {
         issue(lib, (error: LibException | null, ...results: unknown[]) => {
           if (error) {
-            if (error.code === -4 && (this.current === 'lost' || this.current === 'closed')) {
+            if (error.code === -4 && (this.closing || this.current === 'lost' || this.current === 'closed')) {
               finish(new SessionLostError(this.lossReason ?? 'closed', path));
             } else {
               finish(errorForCode(typeof error.code === 'number' ? error.code : -1, path));
@@ -516,6 +518,8 @@ export class ZkClient extends EventEmitter<ClientEvents> {
       } catch (error) {
         if (!(error instanceof ConnectionLossError) || Date.now() >= deadline) throw error;
       }
+      // Let the library's disconnect handling run (and our state follow) before sending again.
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
@@ -612,6 +616,7 @@ export class ZkClient extends EventEmitter<ClientEvents> {
         if (error instanceof NoNodeError && resent) return;
         if (!(error instanceof ConnectionLossError) || version >= 0 || Date.now() >= deadline) throw error;
         resent = true;
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
   }
@@ -624,12 +629,17 @@ export class ZkClient extends EventEmitter<ClientEvents> {
     for (let i = 0; i < segments.length; i += 1) {
       current = `${current}/${segments[i]}`;
       const last = i === segments.length - 1;
-      try {
-        await this.create(current, last ? data : Buffer.alloc(0));
-        if (last) return true;
-      } catch (error) {
-        // Another client may create any level at the same moment; that is success for us.
-        if (!(error instanceof NodeExistsError)) throw error;
+      for (;;) {
+        try {
+          await this.create(current, last ? data : Buffer.alloc(0));
+          if (last) return true;
+        } catch (error) {
+          // A create cut off by a connection loss may have landed: look before creating again.
+          if (error instanceof ConnectionLossError && !(await this.exists(current))) continue;
+          // Another client may create any level at the same moment; that is success for us.
+          if (!(error instanceof NodeExistsError) && !(error instanceof ConnectionLossError)) throw error;
+        }
+        break;
       }
     }
     return false;

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { claimLowestFreeId } from '../../src/recipes/claim.js';
+import { SequentialContender } from '../../src/recipes/contenders.js';
+import { TakenError, WaitTimeoutError } from '../../src/recipes/errors.js';
+import { ZkClient } from '../../src/zk/index.js';
+import { FaultProxy } from '../harness/fault-proxy.js';
+import { closeClients, newClient, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
+
+afterEach(closeClients);
+
+const CREATE = 1;
+
+describe('claimLowestFreeId', () => {
+  it('gives 20 concurrent claimers exactly 1..20', async () => {
+    const parent = uniquePath('seq');
+    const clients = await Promise.all(Array.from({ length: 20 }, () => newClient()));
+    const claims = await Promise.all(clients.map((c) => claimLowestFreeId(c, { parent, data: Buffer.from('x') })));
+    expect(claims.map((c) => c.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    for (const [i, claim] of claims.entries()) expect(claim.sessionId).toBe(clients[i]!.sessionId);
+  });
+
+  it('fills gaps lowest first, bounds the pool, waits for a freed ID', async () => {
+    const parent = uniquePath('seq');
+    const [a, b, c] = [await newClient(), await newClient(), await newClient()];
+    await a.mkdirp(parent);
+    await a.create(`${parent}/2`, Buffer.alloc(0), 'ephemeral');
+    expect((await claimLowestFreeId(b, { parent, data: Buffer.alloc(0), max: 2 })).id).toBe(1);
+    await expect(claimLowestFreeId(c, { parent, data: Buffer.alloc(0), max: 2, wait: false })).rejects.toBeInstanceOf(TakenError);
+    await expect(claimLowestFreeId(c, { parent, data: Buffer.alloc(0), max: 2, waitTimeoutMs: 300 })).rejects.toBeInstanceOf(WaitTimeoutError);
+    const waiting = claimLowestFreeId(c, { parent, data: Buffer.alloc(0), max: 2 });
+    await new Promise((r) => setTimeout(r, 200));
+    await a.close();
+    expect((await waiting).id).toBe(2);
+  });
+
+  it('after a connection loss on its create, finds the node its own session made and keeps it', async () => {
+    const proxy = await new FaultProxy(Number(zkConnect().split(':')[1])).start();
+    try {
+      const parent = uniquePath('seq');
+      const c = await ZkClient.connect({ connectString: proxy.connectString, sessionTimeoutMs: 4000 });
+      await c.mkdirp(parent);
+      proxy.dropAfterRequest(CREATE);
+      const claim = await claimLowestFreeId(c, { parent, data: Buffer.from('me') });
+      expect(proxy.drops).toBe(1);
+      expect(claim.id).toBe(1);
+      const observer = await newClient();
+      const { children } = await observer.getChildren(parent);
+      expect(children).toEqual(['1']);
+      expect((await observer.exists(`${parent}/1`))?.ephemeralOwner).toBe(c.sessionId);
+      await c.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('SequentialContender', () => {
+  it('a protected create cut off right after it is forwarded leaves no orphan and no second node, 20 times out of 20', async () => {
+    const proxy = await new FaultProxy(Number(zkConnect().split(':')[1])).start();
+    try {
+      const parent = uniquePath('election');
+      const observer = await newClient();
+      const c = await ZkClient.connect({ connectString: proxy.connectString, sessionTimeoutMs: 4000 });
+      for (let i = 0; i < 20; i += 1) {
+        proxy.dropAfterRequest(CREATE);
+        const contender = new SequentialContender(c, { parent, prefix: 'candidate-', data: Buffer.from(`n${i}`) });
+        // mkdirp creates the parent on the first round: cut that create too, then the contender's own.
+        const node = await contender.enter();
+        const { children } = await observer.getChildren(parent);
+        expect(children).toEqual([node.name]);
+        await contender.leave();
+        expect((await observer.getChildren(parent)).children).toEqual([]);
+      }
+      expect(proxy.drops).toBe(20);
+      await c.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('one departure wakes exactly one waiter (each watches only its predecessor)', async () => {
+    const parent = uniquePath('herd');
+    const wakeups = new Map<number, number>();
+    const clients: ZkClient[] = [];
+    const contenders: SequentialContender[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      let listings = 0;
+      const c = await ZkClient.connect({
+        connectString: zkConnect(),
+        sessionTimeoutMs: 4000,
+        onTrace: (line) => {
+          if (line === `ls ${parent}`) wakeups.set(i, ++listings);
+        },
+      });
+      clients.push(c);
+      const contender = new SequentialContender(c, { parent, prefix: 'candidate-', data: Buffer.from(`c${i}`) });
+      await contender.enter();
+      contenders.push(contender);
+    }
+    const turns = contenders.map((c) => c.awaitTurn({}));
+    // The waiters still queued at the end are rejected when their sessions close.
+    for (const turn of turns) turn.catch(() => undefined);
+    await turns[0];
+    await waitFor(() => wakeups.size === 10, 5000, 'all listed once');
+    const before = new Map(wakeups);
+    await contenders[0]!.leave();
+    await turns[1];
+    await new Promise((r) => setTimeout(r, 500));
+    const woken = [...wakeups].filter(([i, n]) => n > before.get(i)!).map(([i]) => i);
+    expect(woken).toEqual([1]);
+    const tokens = [(await turns[0]!).token, (await turns[1]!).token];
+    expect(tokens[1]).toBeGreaterThan(tokens[0]!);
+    for (const c of clients) await c.close();
+  });
+});
