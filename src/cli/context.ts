@@ -5,7 +5,33 @@ import { describeLossLine, describeStateLine } from '../output/render.js';
 import { listenForStop, type StopSignals } from '../process/signals.js';
 import type { ChildCommand } from '../process/child.js';
 import { ZkClient, type StateChangeEvent } from '../zk/index.js';
+import { StoppedError } from '../recipes/errors.js';
 import { UsageError } from './exit-codes.js';
+
+/** Races a connect against SIGINT/SIGTERM; a connection that completes after the signal is closed at once. */
+async function untilStopped(connecting: Promise<ZkClient>, signal: AbortSignal): Promise<ZkClient> {
+  if (signal.aborted) {
+    void connecting.then((c) => c.close(), () => undefined);
+    throw new StoppedError();
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      void connecting.then((c) => c.close(), () => undefined);
+      reject(new StoppedError());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    connecting.then(
+      (c) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(c);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
 
 /** The global options, resolved (flags, then environment, then defaults). */
 export interface GlobalOptions {
@@ -47,6 +73,14 @@ export class CommandContext {
   }
 
   /**
+   * For commands that hold something: from now on SIGINT/SIGTERM no longer kill the process but ask it to
+   * release and close. Call first thing, before anything is created that a signal must not leave behind.
+   */
+  holdSignals(): void {
+    void this.stop;
+  }
+
+  /**
    * The child command from `--exec <string>` (run by /bin/sh) or after `--` (run directly). Both at once is a
    * usage error.
    */
@@ -71,13 +105,14 @@ export class CommandContext {
     const spinner = await printer.spinner(`connecting to ${globals.server}`);
     const auth = this.io.env.ZK_COORD_AUTH;
     try {
-      const client = await ZkClient.connect({
+      const connecting = ZkClient.connect({
         connectString: globals.server,
         sessionTimeoutMs: globals.sessionTimeout,
         connectTimeoutMs: globals.connectTimeout,
         ...(auth ? { digestAuth: auth } : {}),
         ...(globals.trace ? { onTrace: (line: string) => printer.trace(line) } : {}),
       });
+      const client = this.stops ? await untilStopped(connecting, this.stops.signal) : await connecting;
       this.clients.add(client);
       if (!options.quietStates) {
         client.on('state', (event: StateChangeEvent) => this.reportState(client, event));

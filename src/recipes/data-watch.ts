@@ -37,7 +37,8 @@ export class DataWatch extends EventEmitter<DataWatchEvents> {
   private readonly onState = (event: { state: string; previous: string | undefined }): void => {
     // A reconnect after a suspension: the library replays our watch, but a re-read costs one request and
     // covers a watch that fired while we were away.
-    if (event.state === 'connected' && event.previous === 'suspended') this.refresh(true);
+    // Not labelled resync: on the same session we cannot tell whether the change came before or after.
+    if (event.state === 'connected' && event.previous === 'suspended') this.refresh(false);
   };
 
   constructor(

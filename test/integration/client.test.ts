@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BadVersionError,
@@ -14,15 +12,7 @@ import {
 } from '../../src/zk/index.js';
 import { silentHost } from '../harness/fault-proxy.js';
 import { closeClients, newClient, uniquePath, zkConnect } from '../harness/zk.js';
-
-const run = promisify(execFile);
-export const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';
-
-/** zkCli.sh against the test server; resolves with its stdout. */
-export async function zkCli(...args: string[]): Promise<string> {
-  const { stdout } = await run(ZKCLI, ['-server', zkConnect(), ...args], { timeout: 30_000 });
-  return stdout;
-}
+import { zkCli } from '../harness/zkcli.js';
 
 afterEach(closeClients);
 
@@ -109,7 +99,7 @@ describe('ZkClient against a real ZooKeeper', () => {
     const p = uniquePath('quota');
     await c.create(p);
     // The count includes the node itself: 2 allows one child.
-    await zkCli('setquota', '-N', '2', p);
+    await zkCli(['setquota', '-N', '2', p]);
     await c.create(`${p}/one`);
     const error = await c.create(`${p}/two`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnknownServerError);
@@ -117,13 +107,13 @@ describe('ZkClient against a real ZooKeeper', () => {
     expect((error as Error).message).toContain('QUOTA_EXCEEDED');
     // The client is still usable afterwards.
     expect((await c.getChildren(p)).children).toEqual(['one']);
-    await zkCli('delquota', p);
+    await zkCli(['delquota', p]);
   }, 60_000);
 
   it('sends digest credentials from the options and is refused without them (NoAuth)', async () => {
     const p = uniquePath('secret');
     const digest = createHash('sha1').update('alice:s3cret').digest('base64');
-    await zkCli('create', p, 'hidden', `digest:alice:${digest}:cdrwa`);
+    await zkCli(['create', p, 'hidden', `digest:alice:${digest}:cdrwa`]);
     const anonymous = await newClient();
     await expect(anonymous.getData(p)).rejects.toBeInstanceOf(NoAuthError);
     const alice = await newClient({ digestAuth: 'alice:s3cret' });

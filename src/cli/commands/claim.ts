@@ -86,6 +86,7 @@ Examples:
     )
     .action(async (parent: string, flags: ClaimFlags) => {
       const ctx = app.context();
+      ctx.holdSignals();
       const command = ctx.childCommand(flags.exec);
       const { printer } = ctx;
       const previous: bigint[] = [];

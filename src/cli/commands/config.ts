@@ -83,6 +83,7 @@ export function registerConfig(program: Command, app: App): void {
       if (value === undefined && ctx.childArgv.length === 1) value = ctx.childArgv[0];
       else ctx.noChildArgs();
       if (opts.ephemeral && opts.version !== undefined) throw new UsageError('--ephemeral creates a new node; --version does not apply');
+      if (opts.ephemeral) ctx.holdSignals();
       const data = await valueFor(ctx.io, value, opts.file);
       const client = await ctx.connect();
       const { printer } = ctx;
@@ -120,6 +121,7 @@ export function registerConfig(program: Command, app: App): void {
     )
     .action(async (path: string, opts: { exec?: string }) => {
       const ctx = app.context();
+      ctx.holdSignals();
       ctx.noChildArgs();
       const client = await ctx.connect();
       const { printer } = ctx;

@@ -46,6 +46,7 @@ Examples:
     )
     .action(async (path: string, nameArg: string | undefined, flags: ElectFlags) => {
       const ctx = app.context();
+      ctx.holdSignals();
       const { printer } = ctx;
       const name = nameArg ?? `${hostname()}:${process.pid}`;
       let client = await ctx.connect();

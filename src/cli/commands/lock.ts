@@ -40,6 +40,7 @@ Examples:
     )
     .action(async (path: string, flags: LockFlags) => {
       const ctx = app.context();
+      ctx.holdSignals();
       const { printer } = ctx;
       const command = ctx.childCommand(flags.exec);
       const name = flags.name ?? `${hostname()}:${process.pid}`;

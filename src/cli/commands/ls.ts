@@ -15,6 +15,7 @@ export function registerLs(program: Command, app: App): void {
     .action(async (path: string, opts: { recursive?: boolean; stat?: boolean; watch?: boolean }) => {
       const ctx = app.context();
       ctx.noChildArgs();
+      if (opts.watch) ctx.holdSignals();
       const client = await ctx.connect();
       if (opts.watch) {
         const watch = new ChildrenWatch(client, path);
