@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/server/launcher.js';
+import { runCli } from '../harness/cli.js';
+import { zkConnect } from '../harness/zk.js';
+
+let stateDir: string;
+beforeAll(() => {
+  stateDir = mkdtempSync(join(tmpdir(), 'zk-coord-state-'));
+});
+afterAll(async () => {
+  // Whatever a failed test left running.
+  await runCli(['server', 'stop', '--port', String(standalonePort)], { env: { ZK_COORD_STATE_DIR: stateDir } });
+  await runCli(['server', 'stop', '--port', String(ensemblePort)], { env: { ZK_COORD_STATE_DIR: stateDir } });
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+let standalonePort = 0;
+let ensemblePort = 0;
+const env = (): NodeJS.ProcessEnv => ({ ZK_COORD_STATE_DIR: stateDir });
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Three consecutive free ports, for an ensemble's client ports (bounded tries). */
+async function freeRun(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const p = await freePort();
+    if (p < 65000 && (await canBind(p + 1)) && (await canBind(p + 2))) return p;
+  }
+  throw new Error('no three consecutive free ports');
+}
+
+describe('server start | status | stop', () => {
+  it('round trip, standalone: start prints the connection string, a second start is refused, status shows it, stop stops it', async () => {
+    standalonePort = await freePort();
+    const start = await runCli(['server', 'start', '--port', String(standalonePort), '--tick-time', '500'], { env: env() });
+    expect(start.code).toBe(0);
+    expect(start.stdout).toBe(`127.0.0.1:${standalonePort}`);
+    const again = await runCli(['server', 'start', '--port', String(standalonePort)], { env: env() });
+    expect(again.code).toBe(6);
+    expect(again.stderr).toContain('already runs');
+    const status = await runCli(['server', 'status', '--port', String(standalonePort), '-o', 'json'], { env: env() });
+    const parsed = JSON.parse(status.stdout) as { nodes: { mode: string; running: boolean; logFile: string }[] };
+    expect(parsed.nodes).toHaveLength(1);
+    expect(parsed.nodes[0]).toMatchObject({ mode: 'standalone', running: true });
+    const set = await runCli(['config', 'set', '/hello', 'world'], { server: start.stdout });
+    expect(set.code).toBe(0);
+    const stop = await runCli(['server', 'stop', '--port', String(standalonePort)], { env: env() });
+    expect(stop.code).toBe(0);
+    expect((await runCli(['--connect-timeout', '500', 'config', 'get', '/hello'], { server: start.stdout })).code).toBe(3);
+    expect((await runCli(['server', 'stop', '--port', String(standalonePort)], { env: env() })).code).toBe(5);
+  });
+
+  it('round trip, ensemble of 3: `status` names the leader and the followers, and our session', async () => {
+    ensemblePort = await freeRun();
+    const start = await runCli(['server', 'start', '--port', String(ensemblePort), '--ensemble', '3', '--tick-time', '500'], { env: env() });
+    expect(start.code).toBe(0);
+    const cs = start.stdout;
+    expect(cs).toBe([0, 1, 2].map((i) => `127.0.0.1:${ensemblePort + i}`).join(','));
+    const status = await runCli(['status', '-o', 'json'], { server: cs });
+    expect(status.code).toBe(0);
+    const report = JSON.parse(status.stdout) as { servers: { mode: string; reachable: boolean }[]; session: { id: string; timeoutMs: number } };
+    expect(report.servers.map((s) => s.mode).sort()).toEqual(['follower', 'follower', 'leader']);
+    expect(report.session.id).toMatch(/^0x[0-9a-f]+$/);
+    const text = await runCli(['status'], { server: cs });
+    expect(text.stdout).toMatch(/leader/);
+    expect(text.stdout.split('\n')).toHaveLength(4);
+    expect((await runCli(['server', 'stop', '--port', String(ensemblePort)], { env: env() })).code).toBe(0);
+  }, 90_000);
+
+  it('status reports an unreachable host and exits 3 when no server answers', async () => {
+    const r = await runCli(['status', '-o', 'json'], { server: '127.0.0.1:1' });
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout) as { servers: { reachable: boolean; note: string }[] };
+    expect(report.servers[0]).toMatchObject({ reachable: false, note: 'ECONNREFUSED' });
+  });
+});
+
+describe('demo', () => {
+  it('plays every scenario end to end against a running server, exit 0, and leaves nothing behind', async () => {
+    const r = await runCli(['demo', 'all', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const steps = r.stdout.split('\n').map((l) => JSON.parse(l) as { kind: string; scenario?: string; ok?: boolean });
+    expect(steps.filter((s) => s.kind === 'scenario')).toHaveLength(3);
+    expect(steps.some((s) => s.kind === 'failed')).toBe(false);
+    expect(steps.at(-1)).toMatchObject({ kind: 'done', ok: true });
+    const ls = await runCli(['ls', '/']);
+    expect(ls.stdout).not.toContain('zk-coord-demo');
+  }, 120_000);
+
+  it('starts (and stops) its own ZooKeeper when none answers', async () => {
+    const r = await runCli(['demo', 'config'], { server: '127.0.0.1:1' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('starting a local one');
+    expect(r.stdout).toContain('Every step behaved as narrated.');
+    expect(zkConnect()).not.toBe('127.0.0.1:1');
+  }, 120_000);
+});
