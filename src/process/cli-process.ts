@@ -4,7 +4,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 
 /** The zk-coord bin of this installation (bin/ beside dist/). */
-export const ZK_COORD_BIN = fileURLToPath(new URL('../../bin/zk-coord.js', import.meta.url));
+export const ZK_COORD_BIN = fileURLToPath(new URL('../../bin/zk-coord.cjs', import.meta.url));
 
 /**
  * A zk-coord process we started (the demo's instances, the tests' CLI runs): its output as lines, waits for

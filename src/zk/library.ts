@@ -3,8 +3,10 @@
  * nullable stats, Exception not an Error), so we describe exactly the surface we use, by hand, and keep it
  * here: nothing outside src/zk/ sees these shapes.
  */
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import zookeeper from 'node-zookeeper-client';
+// The library's own Exception module: patched below.
+import exceptionModule from 'node-zookeeper-client/lib/Exception.js';
 
 export type LibCallback = (error: LibException | null, ...results: unknown[]) => void;
 export type LibWatcher = (event: { type: number; path: string }) => void;
@@ -96,12 +98,12 @@ let loaded: LibModule | undefined;
 /** Loads the library once, with its crash on unknown server error codes defused. */
 export function loadLibrary(): LibModule {
   if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
-  const lib = require('node-zookeeper-client') as LibModule;
+  const lib = zookeeper as unknown as LibModule;
   // Exception.create throws "Unknown code: -125" inside the socket's data handler for any code newer than
   // 3.4 (QUOTA_EXCEEDED, SESSION_MOVED, THROTTLED…), which kills the process (issue #70, PR #36).
-  // ConnectionManager calls it through the module object, so replacing the export reaches every caller.
-  const exceptions = require('node-zookeeper-client/lib/Exception.js') as ExceptionModule;
+  // ConnectionManager calls it through the module object, so replacing the export reaches every caller
+  // (the same module object whether loaded from node_modules or from the CLI bundle).
+  const exceptions = exceptionModule as unknown as ExceptionModule;
   const original = exceptions.create;
   exceptions.create = (code: number, path?: string) => {
     try {

@@ -22,6 +22,18 @@ describe('ls', () => {
     expect((await runCli(['ls', `${p}/missing`])).code).toBe(5);
   });
 
+  it('ends quietly when its reader goes away (| head): no EPIPE stack trace', async () => {
+    const p = uniquePath('big');
+    const c = await newClient();
+    // Far more than a pipe holds (64 KiB): the writer must still be writing when the reader leaves.
+    await c.create(p, Buffer.from(`first\n${'x'.repeat(900_000)}\n`));
+    const run = spawnCli(['config', 'get', p]);
+    await run.waitForLine(/^first$/);
+    run.child.stdout!.destroy();
+    await run.exited;
+    expect(run.stderr.join('\n')).not.toMatch(/EPIPE|    at /);
+  });
+
   it('-w prints each change of the children live, until SIGINT', async () => {
     const p = uniquePath('live');
     const c = await newClient();
