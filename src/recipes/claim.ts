@@ -98,12 +98,16 @@ export async function claimLowestFreeId(client: ZkClient, options: ClaimOptions)
 
 /** Creates the node; resolves with its stat when ours, undefined when another session holds it. */
 async function tryCreate(client: ZkClient, path: string, data: Buffer): Promise<Stat | undefined> {
+  let cutOff = false;
   for (;;) {
     try {
       await client.create(path, data, 'ephemeral');
     } catch (error) {
+      // A plain NodeExists is another claimer's node: one request, no look (contention is the common case).
+      if (error instanceof NodeExistsError && !cutOff) return undefined;
       if (!(error instanceof NodeExistsError) && !(error instanceof ConnectionLossError)) throw error;
-      // NodeExists after a lost reply, or a ConnectionLoss: the node may be ours. Its owner tells.
+      // A create cut off by a connection loss may have landed: the node's owner tells whether it is ours.
+      cutOff = true;
       const stat = await client.exists(path);
       // Absent: our create did not land, or the holder just left; the number is free, try it again.
       if (stat === null) continue;
