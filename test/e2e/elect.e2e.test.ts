@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchEnsemble, stopNode, stopNodeAndWait, type LaunchedEnsemble } from '../../src/server/launcher.js';
 import { fourLetterWord } from '../../src/zk/four-letter.js';
+import { spawn } from 'node:child_process';
 import { spawnCli, type CliRun } from '../harness/cli.js';
-import { closeClients, newClient, sleep, uniquePath, waitFor } from '../harness/zk.js';
+import { FaultProxy } from '../harness/fault-proxy.js';
+import { ZKCLI } from '../harness/zkcli.js';
+import { closeClients, newClient, sleep, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
 
 const running: CliRun[] = [];
 function elect(args: string[], options: { server?: string } = {}): CliRun {
@@ -162,6 +165,47 @@ describe('elect', () => {
     expect(events.map((e) => e.event)).toEqual(['elected', 'lost']);
     expect(a.stderr.join('\n')).toMatch(/session lost/);
   }, 60_000);
+
+  it('takes part with a candidate held by a live zkCli.sh session (create -e -s), and leads once zkCli quits', async () => {
+    const path = uniquePath('election');
+    const c = await newClient();
+    await c.mkdirp(path);
+    const zkcli = spawn(ZKCLI, ['-server', zkConnect()], { stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      zkcli.stdin.write(`create -e -s ${path}/candidate "service1"\n`);
+      await waitFor(async () => (await c.getChildren(path)).children.length === 1, 20_000, 'zkCli candidate');
+      const ours = elect(['-o', 'json', path, 'service2']);
+      await ours.waitForLine(/following service1 \(candidate0000000000\)/, 10_000, 'stderr');
+      expect(ours.stdout).toHaveLength(0);
+      zkcli.stdin.end('quit\n');
+      expect((await leaderOf(ours)).name).toBe('service2');
+    } finally {
+      zkcli.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('stops leading when disconnected longer than --suspend-grace, though the session may live: command stopped, exit 4 with --once', async () => {
+    const proxy = await new FaultProxy(Number(zkConnect().split(':')[1])).start();
+    try {
+      const path = uniquePath('election');
+      const pidFile = join(dir, `suspend-${Date.now()}`);
+      const a = elect(['--session-timeout', '8000', '--suspend-grace', '1', '--once', '-o', 'json', path, 'a', '--', 'sh', '-c', `echo $$ > ${pidFile}; while :; do sleep 0.05; done`], {
+        server: proxy.connectString,
+      });
+      await leaderOf(a);
+      await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 5000, 'child pid');
+      const childPid = Number(readFileSync(pidFile, 'utf8'));
+      const cut = Date.now();
+      proxy.setMode('refuse');
+      expect(await a.exited).toBe(4);
+      // Suspended at once (refused), then the 1 s grace: well before the 8 s session timeout.
+      expect(Date.now() - cut).toBeLessThan(5000);
+      expect(pidAlive(childPid)).toBe(false);
+      expect(a.stderr.join('\n')).toContain('disconnected from ZooKeeper for more than 1000 ms');
+    } finally {
+      await proxy.stop();
+    }
+  });
 
   it('--once exits 4 after losing leadership', async () => {
     const path = uniquePath('election');
