@@ -1,5 +1,10 @@
-import { EventEmitter } from 'node:events';
-import { NoNodeError, type WatchEvent, type ZkClient } from '../zk/index.js';
+import { NoNodeError } from '../zk/index.js';
+import { RearmingWatch } from './rearming-watch.js';
+
+interface Snapshot {
+  exists: boolean;
+  children: string[];
+}
 
 /** A snapshot of a node's children and what changed since the previous one. */
 export interface ChildrenEvent {
@@ -18,45 +23,13 @@ interface ChildrenWatchEvents {
 }
 
 /**
- * Follows a node's children (kazoo ChildrenWatch): the current list first, then each change, re-arming the
- * one-shot child watch with every read. A snapshot identical to the previous one is not reported.
+ * Follows a node's children (kazoo ChildrenWatch): the current list first, then each change. A snapshot
+ * identical to the previous one is not reported.
  */
-export class ChildrenWatch extends EventEmitter<ChildrenWatchEvents> {
-  private last: { exists: boolean; children: string[] } | undefined;
-  private reading = false;
-  private dirty = false;
-  private stopped = false;
-  private readonly onWatch = (_event: WatchEvent): void => this.refresh();
-  private readonly onState = (event: { state: string; previous: string | undefined }): void => {
-    if (event.state === 'connected' && event.previous === 'suspended') this.refresh();
-  };
+export class ChildrenWatch extends RearmingWatch<Snapshot, ChildrenWatchEvents> {
+  private last: Snapshot | undefined;
 
-  constructor(
-    private client: ZkClient,
-    readonly path: string,
-  ) {
-    super();
-  }
-
-  async start(): Promise<void> {
-    this.client.on('state', this.onState);
-    await this.runRead();
-  }
-
-  /** Follows through a new client after the old session was lost. */
-  async rebind(client: ZkClient): Promise<void> {
-    this.client.off('state', this.onState);
-    this.client = client;
-    client.on('state', this.onState);
-    await this.runRead();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.client.off('state', this.onState);
-  }
-
-  private async read(): Promise<{ exists: boolean; children: string[] }> {
+  protected async read(): Promise<Snapshot> {
     for (;;) {
       try {
         const { children } = await this.client.getChildren(this.path, this.onWatch);
@@ -68,30 +41,7 @@ export class ChildrenWatch extends EventEmitter<ChildrenWatchEvents> {
     }
   }
 
-  private async runRead(): Promise<void> {
-    this.reading = true;
-    this.dirty = false;
-    try {
-      this.deliver(await this.read());
-    } finally {
-      this.reading = false;
-    }
-    if (this.dirty) this.refresh();
-  }
-
-  private refresh(): void {
-    if (this.stopped) return;
-    if (this.reading) {
-      this.dirty = true;
-      return;
-    }
-    this.runRead().catch((error: Error) => {
-      if (!this.stopped) this.emit('error', error);
-    });
-  }
-
-  private deliver(next: { exists: boolean; children: string[] }): void {
-    if (this.stopped) return;
+  protected deliver(next: Snapshot): void {
     const last = this.last;
     this.last = next;
     const before = new Set(last?.children ?? []);

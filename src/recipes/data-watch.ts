@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
-import { NoNodeError, type Stat, type WatchEvent, type ZkClient } from '../zk/index.js';
+import { NoNodeError, type Stat } from '../zk/index.js';
+import { RearmingWatch } from './rearming-watch.js';
 
 /** What a data watch reports. `initial` comes once, first; the rest as they happen. */
 export type DataEvent =
@@ -19,55 +19,16 @@ interface DataWatchEvents {
 }
 
 /**
- * Follows one znode's value: the current value first, then every change, re-arming ZooKeeper's one-shot
- * watch with each read (kazoo DataWatch). Each read returns the latest value, so a burst of writes may be
- * coalesced but its final value is always reported; events are deduplicated by mzxid, so a version is never
- * reported twice (a re-read after a reconnect or a second watch firing reports nothing new).
- *
- * IMPORTANT: ZooKeeper watches do not survive a lost session. After `lost`, hand a new client to `rebind()`:
- * it re-reads and reports what changed meanwhile (with `resync: true`).
+ * Follows one znode's value: the current value first, then every change (kazoo DataWatch). Each read
+ * returns the latest value, so a burst of writes may be coalesced but its final value is always reported;
+ * events are deduplicated by mzxid, so a version is never reported twice (a re-read after a reconnect or a
+ * second watch firing reports nothing new). After a lost session, `rebind()` reports what changed meanwhile
+ * with `resync: true`.
  */
-export class DataWatch extends EventEmitter<DataWatchEvents> {
+export class DataWatch extends RearmingWatch<Snapshot | null, DataWatchEvents> {
   private last: Snapshot | null | undefined;
-  private reading = false;
-  private dirty = false;
-  private stopped = false;
-  /** One function for the watch's whole life: the client dedupes watchers by identity. */
-  private readonly onWatch = (_event: WatchEvent): void => this.refresh(false);
-  private readonly onState = (event: { state: string; previous: string | undefined }): void => {
-    // A reconnect after a suspension: the library replays our watch, but a re-read costs one request and
-    // covers a watch that fired while we were away.
-    // Not labelled resync: on the same session we cannot tell whether the change came before or after.
-    if (event.state === 'connected' && event.previous === 'suspended') this.refresh(false);
-  };
 
-  constructor(
-    private client: ZkClient,
-    readonly path: string,
-  ) {
-    super();
-  }
-
-  /** Reads the current value, emits `initial`, and starts following. Rejects if the first read fails. */
-  async start(): Promise<void> {
-    this.client.on('state', this.onState);
-    await this.runRead(false);
-  }
-
-  /** Follows through a new client after the old session was lost, reporting what changed meanwhile. */
-  async rebind(client: ZkClient): Promise<void> {
-    this.client.off('state', this.onState);
-    this.client = client;
-    client.on('state', this.onState);
-    await this.runRead(true);
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.client.off('state', this.onState);
-  }
-
-  private async read(): Promise<Snapshot | null> {
+  protected async read(): Promise<Snapshot | null> {
     for (;;) {
       try {
         return await this.client.getData(this.path, this.onWatch);
@@ -79,30 +40,7 @@ export class DataWatch extends EventEmitter<DataWatchEvents> {
     }
   }
 
-  private async runRead(resync: boolean): Promise<void> {
-    this.reading = true;
-    this.dirty = false;
-    try {
-      this.deliver(await this.read(), resync);
-    } finally {
-      this.reading = false;
-    }
-    if (this.dirty) this.refresh(false);
-  }
-
-  private refresh(resync: boolean): void {
-    if (this.stopped) return;
-    if (this.reading) {
-      this.dirty = true;
-      return;
-    }
-    this.runRead(resync).catch((error: Error) => {
-      if (!this.stopped) this.emit('error', error);
-    });
-  }
-
-  private deliver(next: Snapshot | null, resync: boolean): void {
-    if (this.stopped) return;
+  protected deliver(next: Snapshot | null, resync: boolean): void {
     const last = this.last;
     this.last = next;
     const path = this.path;

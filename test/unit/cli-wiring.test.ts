@@ -1,6 +1,6 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureIo } from '../harness/capture-io.js';
 import { ExitCode, reportFor, UsageError } from '../../src/cli/exit-codes.js';
 import {
   BadVersionError,
@@ -14,16 +14,9 @@ import {
 import { OwnershipLostError, TakenError, WaitTimeoutError } from '../../src/recipes/errors.js';
 
 async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const stdin = new PassThrough();
-  stdin.end();
-  const code = await main(argv, { stdout, stderr, stdin, env });
-  return { code, out, err };
+  const captured = captureIo(env);
+  const code = await main(argv, captured.io);
+  return { code, out: captured.out(), err: captured.err() };
 }
 
 describe('command wiring', () => {

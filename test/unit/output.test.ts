@@ -1,20 +1,12 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createColors, noColors } from '../../src/output/colors.js';
 import { escapeControl, previewData } from '../../src/output/escape.js';
 import { Printer } from '../../src/output/printer.js';
 import { dataEventJson, dataEventLine, dataJson, treeEntryLine } from '../../src/output/render.js';
 import type { Stat } from '../../src/zk/index.js';
+import { captureIo } from '../harness/capture-io.js';
 
-function capture(): { io: ConstructorParameters<typeof Printer>[0]; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  return { io: { stdout, stderr, stdin: new PassThrough(), env: {} }, out: () => out, err: () => err };
-}
+const capture = captureIo;
 
 const stat = (over: Partial<Stat> = {}): Stat => ({
   czxid: 5n,
