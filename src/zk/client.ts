@@ -115,6 +115,7 @@ export class ZkClient extends EventEmitter<ClientEvents> {
   private readonly hostErrors: Record<string, string> = {};
   private readonly triedHosts = new Set<string>();
   private watchdog: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<InFlight>();
   private readonly stateWaiters = new Set<() => void>();
   private readonly watcherWrappers = new WeakMap<Watcher, LibWatcher>();
@@ -221,8 +222,29 @@ export class ZkClient extends EventEmitter<ClientEvents> {
     });
   }
 
+  /**
+   * A sixth of the session timeout: a silent server is dropped within 2/3 + 1/6 of the timeout, still before the
+   * session can expire, and an idle holder wakes only a few times per timeout. The local expiry itself has an
+   * exact timer (`armExpiry`).
+   */
   private watchdogPeriod(): number {
-    return Math.max(50, Math.min(500, Math.floor(this.options.sessionTimeoutMs / 20)));
+    return Math.max(50, Math.min(2000, Math.floor(this.options.sessionTimeoutMs / 6)));
+  }
+
+  /** While suspended: a one-shot timer for the moment the whole session timeout has passed without a word. */
+  private armExpiry(): void {
+    this.disarmExpiry();
+    const remaining = this.lastHeardAt + this.negotiatedTimeoutMs - Date.now();
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = undefined;
+      if (this.presumedExpired()) this.lose('timeout');
+    }, Math.max(0, remaining) + 1);
+    this.expiryTimer.unref();
+  }
+
+  private disarmExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
   }
 
   /**
@@ -317,10 +339,14 @@ export class ZkClient extends EventEmitter<ClientEvents> {
         this.tcpConnectedAt = undefined;
         this.negotiatedTimeoutMs = cm.sessionTimeout;
         this.sessionIdValue = cm.sessionId.readBigInt64BE(0);
+        this.disarmExpiry();
         this.setState('connected');
         break;
       case RawState.DISCONNECTED:
-        if (this.current === 'connected' && !this.closing) this.setState('suspended');
+        if (this.current === 'connected' && !this.closing) {
+          this.armExpiry();
+          this.setState('suspended');
+        }
         break;
       case RawState.SESSION_EXPIRED:
         this.lose('expired');
@@ -364,6 +390,7 @@ export class ZkClient extends EventEmitter<ClientEvents> {
   private kill(): void {
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
+    this.disarmExpiry();
     const cm = this.cm;
     if (!cm) return;
     cm.removeAllListeners('state');
