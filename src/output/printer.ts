@@ -83,6 +83,9 @@ export class Printer {
   /** An ora spinner on stderr, only for a human watching a TTY (never with --quiet or JSON). */
   async spinner(text: string): Promise<Spinner> {
     if (this.quiet || this.json || this.io.stderr.isTTY !== true) return idleSpinner;
+    // A terminal that reports no width (a pty nobody sized, as some CI runners and `script` give) makes ora
+    // compute an unbounded number of lines to clear and loop forever on stop: no spinner there.
+    if (!((this.io.stderr as { columns?: number }).columns! > 0)) return idleSpinner;
     const { default: ora } = await import('ora');
     const spinner = ora({ text, stream: this.io.stderr }).start();
     const handle: Spinner = {

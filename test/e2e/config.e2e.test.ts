@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchEnsemble, restartNode, stopNodeAndWait, type LaunchedEnsemble, type LaunchOptions } from '../../src/server/launcher.js';
 import { runCli, spawnCli } from '../harness/cli.js';
-import { silentHost } from '../harness/fault-proxy.js';
-import { closeClients, newClient, uniquePath, waitFor } from '../harness/zk.js';
+import { FaultProxy, silentHost } from '../harness/fault-proxy.js';
+import { closeClients, newClient, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
 import { zkCli } from '../harness/zkcli.js';
 
 afterEach(closeClients);
@@ -170,6 +170,31 @@ describe('config watch', () => {
     await watch.exited;
     expect(line).toContain('a\\e]0;owned\\x07b');
     expect(line).not.toContain('\u001b');
+  });
+});
+
+describe('config watch through a lost session', () => {
+  it('builds a new session, reports what changed meanwhile, and goes on', async () => {
+    const proxy = await new FaultProxy(Number(zkConnect().split(':')[1])).start();
+    try {
+      const p = uniquePath('lost');
+      const c = await newClient();
+      await c.create(p, Buffer.from('before'));
+      const watch = spawnCli(['--session-timeout', '2000', 'config', 'watch', p], { server: proxy.connectString });
+      await watch.waitForLine(/^initial .*before/);
+      proxy.setMode('refuse');
+      await watch.waitForLine(/session lost/, 10_000, 'stderr');
+      await c.setData(p, Buffer.from('meanwhile'));
+      proxy.setMode('pass');
+      await watch.waitForLine(/^changed .*version 1 \(while disconnected\)\s+meanwhile/, 15_000);
+      await watch.waitForLine(/watching again with session/, 5000, 'stderr');
+      await c.setData(p, Buffer.from('after'));
+      await watch.waitForLine(/^changed .*version 2\s+after/);
+      watch.signal('SIGTERM');
+      expect(await watch.exited).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 
