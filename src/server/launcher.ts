@@ -67,6 +67,16 @@ export function findInstallation(env: NodeJS.ProcessEnv = process.env): ZooKeepe
   return undefined;
 }
 
+/** True when nothing listens on that loopback port (we could bind it). */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /** A free TCP port on 127.0.0.1, as the kernel hands it out. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -15,6 +15,7 @@ import {
   findInstallation,
   isRunning,
   launchEnsemble,
+  portIsFree,
   stopNodeAndWait,
   type LaunchedNode,
 } from './launcher.js';
@@ -99,6 +100,7 @@ export async function startLocalServer(options: StartOptions): Promise<LocalServ
   const ports = Array.from({ length: options.ensemble }, (_, i) => options.port + i);
   for (const port of ports) {
     if (await zooKeeperServes(port)) throw new AlreadyRunningError(`a ZooKeeper already serves 127.0.0.1:${port}; use it with -s 127.0.0.1:${port}`);
+    if (!(await portIsFree(port))) throw new AlreadyRunningError(`port ${port} is in use by another program; choose another with --port`);
   }
   const baseDir = options.dataDir ?? join(dir, `data-${options.port}`);
   mkdirSync(join(dir, 'servers'), { recursive: true });

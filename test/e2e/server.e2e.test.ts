@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/server/launcher.js';
+import { freePort, portIsFree } from '../../src/server/launcher.js';
 import { runCli } from '../harness/cli.js';
 import { zkConnect } from '../harness/zk.js';
 
@@ -22,19 +22,11 @@ let standalonePort = 0;
 let ensemblePort = 0;
 const env = (): NodeJS.ProcessEnv => ({ ZK_COORD_STATE_DIR: stateDir });
 
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /** Three consecutive free ports, for an ensemble's client ports (bounded tries). */
 async function freeRun(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const p = await freePort();
-    if (p < 65000 && (await canBind(p + 1)) && (await canBind(p + 2))) return p;
+    if (p < 65000 && (await portIsFree(p + 1)) && (await portIsFree(p + 2))) return p;
   }
   throw new Error('no three consecutive free ports');
 }
@@ -76,6 +68,21 @@ describe('server start | status | stop', () => {
     expect(text.stdout.split('\n')).toHaveLength(4);
     expect((await runCli(['server', 'stop', '--port', String(ensemblePort)], { env: env() })).code).toBe(0);
   }, 90_000);
+
+  it('refuses at once a port another program listens on (exit 6)', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const started = Date.now();
+      const r = await runCli(['server', 'start', '--port', String(port)], { env: env() });
+      expect(r.code).toBe(6);
+      expect(r.stderr).toContain('in use by another program');
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      blocker.close();
+    }
+  });
 
   it('status reports an unreachable host and exits 3 when no server answers', async () => {
     const r = await runCli(['status', '-o', 'json'], { server: '127.0.0.1:1' });
