@@ -1,6 +1,6 @@
 /**
  * zk-coord as a library: the connection layer and the recipes. Importing it has no side effects; nothing
- * here prints or exits. node-zookeeper-client's own types never appear in this API.
+ * here prints or exits. The underlying client library's own types never appear in this API.
  */
 export * from './zk/index.js';
 export { claimLowestFreeId, heldIds, lowestFreeId, type ClaimOptions, type ClaimedId, type ClaimEvent } from './recipes/claim.js';

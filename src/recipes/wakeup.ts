@@ -13,7 +13,7 @@ export interface WaitOptions {
 
 /**
  * A stable watcher and the means to wait for it. One per recipe instance: the client dedupes watchers by
- * function identity, so re-arming the same one never piles up listeners (node-zookeeper-client #72).
+ * function identity, so re-arming the same one never piles up listeners (the client library's issue #72).
  * Call `reset()` before arming; a firing between arming and `wait()` is not missed.
  */
 export class Wakeup {
