@@ -1,9 +1,8 @@
 import { SequentialContender, type Turn, type WaitingInfo } from '../recipes/contenders.js';
-import { HeldNode } from '../recipes/ownership.js';
-import { describeCommand, type ChildCommand } from '../process/child.js';
+import type { ChildCommand } from '../process/child.js';
 import type { ZkClient } from '../zk/index.js';
 import type { CommandContext } from './context.js';
-import { holdWhile, startChild, suspendedTooLong, type HoldOutcome } from './hold.js';
+import { holdNode, type HoldOutcome } from './hold.js';
 
 export interface ContendOptions {
   parent: string;
@@ -48,19 +47,15 @@ export async function contend(ctx: CommandContext, client: ZkClient, options: Co
       timeoutMs: options.waitTimeoutMs,
       onWaiting: options.onWaiting,
     });
-    const own = contender.node!;
-    const held = new HeldNode(client, own.path, options.what);
-    const lost = Promise.race([
-      new Promise<Error>((resolve) => held.on('lost', resolve)),
-      suspendedTooLong(client, options.suspendGraceMs, options.what),
-    ]);
-    await held.start();
-    options.onAcquired(turn, contender);
-    const child = startChild(ctx, options.command, options.env(turn));
-    if (child) ctx.printer.note(`running ${describeCommand(options.command!)} (pid ${child.pid ?? '?'})`);
-    const outcome = await holdWhile(ctx, { lost, child, graceMs: options.graceMs });
-    if (child?.startError) ctx.printer.error(`could not run ${describeCommand(options.command!)}: ${child.startError.message}`);
-    held.stop();
+    const { outcome } = await holdNode(ctx, client, {
+      path: contender.node!.path,
+      what: options.what,
+      command: options.command,
+      env: options.env(turn),
+      graceMs: options.graceMs,
+      suspendGraceMs: options.suspendGraceMs,
+      announce: () => options.onAcquired(turn, contender),
+    });
     return { outcome, turn };
   } finally {
     await contender.leave();

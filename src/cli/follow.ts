@@ -1,5 +1,5 @@
 import { whenAborted } from '../process/signals.js';
-import type { ZkClient } from '../zk/index.js';
+import { ConnectFailedError, ZkTimeoutError, type ZkClient } from '../zk/index.js';
 import type { CommandContext } from './context.js';
 
 /** A watch recipe that can move to a new session. */
@@ -56,14 +56,18 @@ export async function followUntilStopped(ctx: CommandContext, first: ZkClient, w
   }
 }
 
-/** Connects again, retrying while the servers are unreachable, until connected or stopped. */
+/**
+ * Connects again, retrying (a second apart) while the servers are unreachable, until connected or stopped.
+ * Any other failure (authentication, say) would fail the same way every time: it ends the command.
+ */
 export async function reconnect(ctx: CommandContext): Promise<ZkClient> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await ctx.connect();
     } catch (error) {
-      if (ctx.stop.signal.aborted) throw error;
-      if (attempt === 1) ctx.printer.warn(`${(error as Error).message}; still trying`);
+      if (ctx.stop.signal.aborted || !(error instanceof ConnectFailedError || error instanceof ZkTimeoutError)) throw error;
+      if (attempt === 1) ctx.printer.warn(`${error.message}; still trying`);
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, 1000)), whenAborted(ctx.stop.signal)]);
     }
   }
 }

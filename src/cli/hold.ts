@@ -1,5 +1,6 @@
 import { OwnershipLostError } from '../recipes/errors.js';
-import { SupervisedChild, type ChildCommand } from '../process/child.js';
+import { HeldNode } from '../recipes/ownership.js';
+import { SupervisedChild, describeCommand, type ChildCommand } from '../process/child.js';
 import { whenAborted } from '../process/signals.js';
 import type { StateChangeEvent, ZkClient } from '../zk/index.js';
 import type { CommandContext } from './context.js';
@@ -37,14 +38,9 @@ export async function holdWhile(
       const status = child ? await child.terminate(graceMs) : ExitCode.Lost;
       return { kind: 'lost', status, error: first.error };
     }
-    case 'stopped': {
-      if (!child) return { kind: 'stopped', status: ExitCode.Ok };
-      child.signal(stop.received ?? 'SIGTERM');
-      const timer = setTimeout(() => child.signal('SIGKILL'), graceMs);
-      const status = await child.exited;
-      clearTimeout(timer);
-      return { kind: 'stopped', status };
-    }
+    case 'stopped':
+      // The signal we got goes to the child first (Ctrl+C stays Ctrl+C), SIGKILL after the grace period.
+      return { kind: 'stopped', status: child ? await child.terminate(graceMs, stop.received ?? 'SIGTERM') : ExitCode.Ok };
   }
 }
 
@@ -73,8 +69,37 @@ export function suspendedTooLong(client: ZkClient, graceMs: number | undefined, 
   });
 }
 
-/** Starts the child command, if any, with our environment plus `env`. */
-export function startChild(ctx: CommandContext, command: ChildCommand | undefined, env: Record<string, string>): SupervisedChild | undefined {
-  if (!command) return undefined;
-  return new SupervisedChild(command, { ...ctx.io.env, ...env });
+export interface HoldNodeOptions {
+  /** The node whose ownership is what we hold. */
+  path: string;
+  /** For messages: "ID 3", "leadership of /election". */
+  what: string;
+  command: ChildCommand | undefined;
+  env: Record<string, string>;
+  graceMs: number;
+  /** Also count a disconnection longer than this as a loss (elect, lock). */
+  suspendGraceMs?: number | undefined;
+  /** Called once the node is known to be ours, before the child starts: print the stdout line. */
+  announce: () => void;
+}
+
+/**
+ * The life of anything held (an ID, leadership, a lock): watch the node, announce, run the child with its
+ * environment, hold until stopped, the child's exit, or the loss. The caller releases (or not) afterwards.
+ */
+export async function holdNode(ctx: CommandContext, client: ZkClient, options: HoldNodeOptions): Promise<{ outcome: HoldOutcome; held: HeldNode }> {
+  const held = new HeldNode(client, options.path, options.what);
+  const lost = Promise.race([
+    new Promise<Error>((resolve) => held.on('lost', resolve)),
+    suspendedTooLong(client, options.suspendGraceMs, options.what),
+  ]);
+  await held.start();
+  options.announce();
+  const { command } = options;
+  const child = command ? new SupervisedChild(command, { ...ctx.io.env, ...options.env }) : undefined;
+  if (child) ctx.printer.note(`running ${describeCommand(command!)} (pid ${child.pid ?? '?'})`);
+  const outcome = await holdWhile(ctx, { lost, child, graceMs: options.graceMs });
+  if (child?.startError) ctx.printer.error(`could not run ${describeCommand(command!)}: ${child.startError.message}`);
+  held.stop();
+  return { outcome, held };
 }

@@ -53,10 +53,10 @@ export class SupervisedChild {
     if (!this.done) this.child.kill(signal);
   }
 
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit status. */
-  async terminate(graceMs: number): Promise<number> {
+  /** `signal` (SIGTERM unless given), then SIGKILL after `graceMs`; resolves with the exit status. */
+  async terminate(graceMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<number> {
     if (this.done) return this.exited;
-    this.signal('SIGTERM');
+    this.signal(signal);
     const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     const status = await this.exited;
     clearTimeout(timer);

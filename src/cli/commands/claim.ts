@@ -1,13 +1,11 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { claimLowestFreeId, type ClaimEvent, type ClaimedId } from '../../recipes/claim.js';
-import { HeldNode } from '../../recipes/ownership.js';
-import { describeCommand } from '../../process/child.js';
 import { hex, type ZkClient } from '../../zk/index.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { reconnect } from '../follow.js';
-import { holdWhile, startChild } from '../hold.js';
+import { holdNode } from '../hold.js';
 import { parsePositiveInt, parseSeconds } from '../options.js';
 import { subcommand, type App } from '../program.js';
 
@@ -80,7 +78,7 @@ ends the ID is released and zk-coord exits with its exit code.
 
 Examples:
   zk-coord claim                         # terminal 1 prints 1, terminal 2 prints 2, ...
-  ID=$(zk-coord claim /workers & ...)    # see README: claiming from a CI script
+  coproc zk-coord claim /workers; read -r ID <&"\${COPROC[0]}"   # hold it for a script (see README)
   zk-coord claim /workers --max 4 -- ./worker.sh --verbose
   zk-coord ls /sequence -s               # who holds which ID`,
     )
@@ -94,28 +92,24 @@ Examples:
       for (;;) {
         const claimed = await claimOnce(ctx, client, parent, flags, previous);
         const session = client.sessionIdHex;
-        printer.result(String(claimed.id), { id: claimed.id, path: claimed.path, session, token: claimed.token.toString() });
-        printer.note(`holding ${claimed.path} (session ${session}, token ${claimed.token}); Ctrl+C releases it`);
-        const held = new HeldNode(client, claimed.path, `ID ${claimed.id}`);
-        const lost = new Promise<Error>((resolve) => held.on('lost', resolve));
-        await held.start();
-        const child = startChild(ctx, command, {
-          ZK_COORD_ID: String(claimed.id),
-          ZK_COORD_PATH: claimed.path,
-          ZK_COORD_SESSION: session,
-          ZK_COORD_TOKEN: claimed.token.toString(),
+        const { outcome, held } = await holdNode(ctx, client, {
+          path: claimed.path,
+          what: `ID ${claimed.id}`,
+          command,
+          env: { ZK_COORD_ID: String(claimed.id), ZK_COORD_PATH: claimed.path, ZK_COORD_SESSION: session, ZK_COORD_TOKEN: claimed.token.toString() },
+          graceMs: flags.grace,
+          announce: () => {
+            printer.result(String(claimed.id), { id: claimed.id, path: claimed.path, session, token: claimed.token.toString() });
+            printer.note(`holding ${claimed.path} (session ${session}, token ${claimed.token}); Ctrl+C releases it`);
+          },
         });
-        if (child) printer.note(`running ${describeCommand(command!)} (pid ${child.pid ?? '?'})`);
-        const outcome = await holdWhile(ctx, { lost, child, graceMs: flags.grace });
-        if (child?.startError) printer.error(`could not run ${describeCommand(command!)}: ${child.startError.message}`);
         if (outcome.kind !== 'lost') {
           await held.release();
           printer.note(`released ${claimed.path}`);
           ctx.exitCode = outcome.status;
           return;
         }
-        held.stop();
-        printer.error(`${outcome.error?.message ?? 'lost'}: ID ${claimed.id} is no longer ours${child ? '; command stopped' : ''}`);
+        printer.error(`${outcome.error?.message ?? 'lost'}: ID ${claimed.id} is no longer ours${command ? '; command stopped' : ''}`);
         if (!flags.reclaim || ctx.stop.signal.aborted) {
           ctx.exitCode = ExitCode.Lost;
           return;
