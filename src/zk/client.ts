@@ -202,7 +202,8 @@ export class ZkClient extends EventEmitter<ClientEvents> {
         cleanup();
         this.kill();
         this.current = 'closed';
-        const hosts = this.connection.servers.map(formatServer);
+        // The hosts actually tried, in order (a silent first host can use up the deadline before the rest).
+        const hosts = this.triedHosts.size > 0 ? [...this.triedHosts] : this.connection.servers.map(formatServer);
         reject(new ConnectFailedError(hosts, this.options.connectTimeoutMs, this.hostErrors));
       }, Math.max(0, deadline - Date.now()));
       const onState = (event: StateChangeEvent): void => {
