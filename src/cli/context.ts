@@ -12,12 +12,12 @@ import { UsageError } from './exit-codes.js';
 async function untilStopped(connecting: Promise<ZkClient>, signal: AbortSignal): Promise<ZkClient> {
   if (signal.aborted) {
     void connecting.then((c) => c.close(), () => undefined);
-    throw new StoppedError();
+    throw new StoppedError(signal.reason);
   }
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       void connecting.then((c) => c.close(), () => undefined);
-      reject(new StoppedError());
+      reject(new StoppedError(signal.reason));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     connecting.then(

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { CommanderError } from 'commander';
 import { OwnershipLostError, StoppedError, TakenError, WaitTimeoutError } from '../recipes/errors.js';
 import {
@@ -38,6 +39,7 @@ Exit codes:
   4  session or ownership lost (claim, leadership, lock or ephemeral node no longer held)
   5  node not found
   6  conflict: version mismatch, node exists, ID taken, or gave up waiting
+  130/143  interrupted by SIGINT/SIGTERM before anything was held (still connecting or waiting)
   With a supervised command (claim/elect/lock -- cmd): that command's exit code.`;
 
 /** An invalid argument or combination the command itself rejects (commander handles the rest). */
@@ -84,7 +86,12 @@ export function reportFor(error: unknown): ErrorReport {
   }
   if (error instanceof LaunchError) return { code: ExitCode.Connect, message: error.message };
   if (error instanceof PromptCancelledError) return { code: ExitCode.Usage, message: error.message };
-  if (error instanceof StoppedError) return { code: ExitCode.Ok, message: undefined };
+  if (error instanceof StoppedError) {
+    // Interrupted before anything was held (still connecting or waiting): not a success. 128 + the signal,
+    // as a shell reports a process it killed, so `zk-coord lock … -- deploy && echo done` does not echo.
+    const signal = typeof error.reason === 'string' ? constants.signals[error.reason as NodeJS.Signals] : undefined;
+    return { code: 128 + (signal ?? constants.signals.SIGINT), message: undefined };
+  }
   if (error instanceof ZkError) return { code: ExitCode.Internal, message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   return { code: ExitCode.Internal, message: `internal error: ${message} (please report it; ZK_COORD_DEBUG=1 shows the stack)` };

@@ -27,10 +27,13 @@ export class OwnershipLostError extends Error {
   }
 }
 
-/** A recipe was stopped (aborted) before it finished. */
+/** A recipe was stopped (aborted, by SIGINT or SIGTERM in the CLI) before it finished. */
 export class StoppedError extends Error {
   override name = 'StoppedError';
-  constructor() {
+  constructor(
+    /** What stopped it: the AbortSignal's reason, a signal name in the CLI. */
+    readonly reason?: unknown,
+  ) {
     super('stopped');
   }
 }

@@ -55,7 +55,7 @@ export class Wakeup {
       };
       const onAbort = (): void => {
         cleanup();
-        reject(new StoppedError());
+        reject(new StoppedError(options.signal?.reason));
       };
       const timer =
         options.deadline !== undefined

@@ -134,6 +134,17 @@ describe('claim (seed 000)', () => {
     expect(await idOf(waiter)).toBe(await idOf(b));
   });
 
+  it('a claimer interrupted (SIGINT) while waiting for a full pool exits 130: it never held an ID', async () => {
+    const parent = uniquePath('pool');
+    const holder = claim([parent, '--max', '1']);
+    expect(await idOf(holder)).toBe(1);
+    const waiter = claim([parent, '--max', '1']);
+    await waiter.waitForLine(/waiting for one to be freed/, 10_000, 'stderr');
+    waiter.signal('SIGINT');
+    expect(await waiter.exited).toBe(130);
+    expect(waiter.stdout).toEqual([]);
+  });
+
   it('--id claims one number, waiting while it is taken', async () => {
     const parent = uniquePath('pool');
     const first = claim([parent, '--id', '5']);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,20 @@ describe('lock', () => {
     expect(await holder.exited).toBe(0);
     const after = await runCli(['lock', path, '--', 'true']);
     expect(after.code).toBe(0);
+  });
+
+  it('a waiter stopped by SIGTERM before it holds exits 143 and never runs its command', async () => {
+    const path = uniquePath('locks');
+    const marker = join(dir, `never-${Date.now()}`);
+    const holder = spawnCli(['lock', path]);
+    running.push(holder);
+    await holder.waitForLine(/^acquired/);
+    const waiter = spawnCli(['lock', path, '--', 'sh', '-c', `touch ${marker}`]);
+    running.push(waiter);
+    await waiter.waitForLine(/waiting for lock/, 10_000, 'stderr');
+    waiter.signal('SIGTERM');
+    expect(await waiter.exited).toBe(143);
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('--limit 2 admits two at once and never three', async () => {

@@ -11,7 +11,7 @@ import {
   UnknownServerError,
   ZkTimeoutError,
 } from '../../src/zk/index.js';
-import { OwnershipLostError, TakenError, WaitTimeoutError } from '../../src/recipes/errors.js';
+import { OwnershipLostError, StoppedError, TakenError, WaitTimeoutError } from '../../src/recipes/errors.js';
 
 async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
   const captured = captureIo(env);
@@ -101,6 +101,11 @@ describe('exit codes: one table', () => {
     const report = reportFor(error);
     expect(report.code).toBe(code);
     expect(report.message).not.toContain('    at ');
+  });
+
+  it('interrupted before anything was held: 128 + the signal, no message', () => {
+    expect(reportFor(new StoppedError('SIGTERM'))).toEqual({ code: 143, message: undefined });
+    expect(reportFor(new StoppedError('SIGINT'))).toEqual({ code: 130, message: undefined });
   });
 
   it('names the path and the server code for unknown codes', () => {

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { StoppedError } from '../../recipes/errors.js';
 import { escapeControl } from '../../output/escape.js';
 import { ExitCode } from '../exit-codes.js';
 import { contend } from '../contend.js';
@@ -77,9 +76,6 @@ Examples:
         }
         printer.note(`released lock ${path}`);
         ctx.exitCode = outcome.kind === 'child-exited' || command ? outcome.status : ExitCode.Ok;
-      } catch (error) {
-        if (error instanceof StoppedError) return;
-        throw error;
       } finally {
         spinner.stop();
       }
