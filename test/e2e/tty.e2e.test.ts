@@ -3,7 +3,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BIN } from '../harness/cli.js';
 import { closeClients, newClient, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
 
-afterEach(closeClients);
+const terminals = new Set<number>();
+afterEach(async () => {
+  // Whatever a failed test left running: the whole process group of each pseudo-terminal.
+  for (const pgid of terminals) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  terminals.clear();
+  await closeClients();
+});
 
 /** Runs the CLI inside a pseudo-terminal (util-linux `script`), so stdin, stdout and stderr are TTYs. */
 function inTerminal(args: string[], options: { columns?: number } = {}): { output: () => string; type: (text: string) => void; exited: Promise<number> } {
@@ -14,7 +26,9 @@ function inTerminal(args: string[], options: { columns?: number } = {}): { outpu
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     env: { ...process.env, ZK_COORD_SERVER: zkConnect(), NO_COLOR: '1', TERM: 'xterm' },
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
   });
+  if (child.pid !== undefined) terminals.add(child.pid);
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));

@@ -74,7 +74,9 @@ describe('ZkClient against a real ZooKeeper', () => {
     const started = Date.now();
     const error = await ZkClient.connect({ connectString: '127.0.0.1:1,127.0.0.1:2', connectTimeoutMs: 800 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectFailedError);
-    expect((error as Error).message).toMatch(/127\.0\.0\.1:1 \(ECONNREFUSED\).*127\.0\.0\.1:2 \(ECONNREFUSED\)/);
+    // In the order tried (the library shuffles the hosts), each with what went wrong.
+    expect((error as Error).message).toContain('127.0.0.1:1 (ECONNREFUSED)');
+    expect((error as Error).message).toContain('127.0.0.1:2 (ECONNREFUSED)');
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
