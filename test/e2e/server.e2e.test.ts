@@ -84,6 +84,13 @@ describe('server start | status | stop', () => {
     }
   });
 
+  it('without ZooKeeper, Java or Docker: one line with the install commands, exit 3', async () => {
+    const r = await runCli(['server', 'start', '--port', String(await freePort())], { env: { ...env(), PATH: '/nonexistent', JAVA_HOME: '', ZOOKEEPER_HOME: '' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: ZooKeeper is not installed: on Debian\/Ubuntu run `sudo apt-get install -y zookeeper`/);
+  });
+
   it('status reports an unreachable host and exits 3 when no server answers', async () => {
     const r = await runCli(['status', '-o', 'json'], { server: '127.0.0.1:1' });
     expect(r.code).toBe(3);
