@@ -12,8 +12,9 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // Loaded only when they show (colours, spinners, prompts): kept out so they stay lazy.
-  external: ['chalk', 'ora', '@inquirer/prompts'],
+  // chalk, ora and the prompts are bundled too: each lazy import() becomes a module initialised only when
+  // it is first used, so they still cost nothing until they show, and the bundle needs no dynamic import of
+  // files outside it (which code loaded through the compile cache in bin/ could not do on Node 20).
   // Our sources locate package files from import.meta.url; in CommonJS that is this file's URL.
   define: { 'import.meta.url': '__zkCoordModuleUrl' },
   banner: { js: "const __zkCoordModuleUrl = require('node:url').pathToFileURL(__filename).href;" },

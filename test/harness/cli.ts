@@ -7,7 +7,7 @@ export type CliRun = CliProcess;
 /** Spawns the built CLI against the shared test server (or `server`), without colour. */
 export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; server?: string } = {}): CliRun {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ZK_COORD_SERVER: options.server ?? zkConnect(), ...options.env };
-  delete env.FORCE_COLOR;
+  if (options.env?.FORCE_COLOR === undefined) delete env.FORCE_COLOR;
   return new CliProcess(args, env);
 }
 

@@ -1,0 +1,38 @@
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../harness/cli.js';
+import { closeClients, newClient, uniquePath } from '../harness/zk.js';
+
+const cacheHome = mkdtempSync(join(tmpdir(), 'zk-coord-cache-'));
+const folder = join(cacheHome, 'zk-coord');
+afterEach(closeClients);
+afterAll(() => rmSync(cacheHome, { recursive: true, force: true }));
+
+describe('the bin keeps V8 code cache between runs', () => {
+  it('writes it on the first run into a private folder, uses it after, and survives a corrupt one', async () => {
+    const p = uniquePath('cached');
+    const c = await newClient();
+    await c.create(p, Buffer.from('value'));
+    const env = { XDG_CACHE_HOME: cacheHome };
+    expect((await runCli(['config', 'get', p], { env })).stdout).toBe('value');
+    const [file] = readdirSync(folder);
+    expect(file).toMatch(/\.v8cache$/);
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    const written = statSync(join(folder, file!)).mtimeMs;
+    // Used, not rewritten; lazily loaded modules (chalk, for the coloured error) still load through it.
+    const coloured = await runCli(['config', 'get', `${p}-missing`], { env: { ...env, FORCE_COLOR: '1', NO_COLOR: '' } });
+    expect(coloured.code).toBe(5);
+    expect(coloured.stderr).toContain('\u001b[31merror: node does not exist');
+    expect(statSync(join(folder, file!)).mtimeMs).toBe(written);
+    // A corrupt cache is rejected by V8: the run still works and the cache is written again.
+    writeFileSync(join(folder, file!), 'not a code cache');
+    expect((await runCli(['config', 'get', p], { env })).stdout).toBe('value');
+    expect(statSync(join(folder, file!)).size).toBeGreaterThan(1000);
+    // And it can be turned off.
+    rmSync(folder, { recursive: true, force: true });
+    expect((await runCli(['config', 'get', p], { env: { ...env, ZK_COORD_NO_COMPILE_CACHE: '1' } })).stdout).toBe('value');
+    expect(() => readdirSync(folder)).toThrow();
+  });
+});
