@@ -207,6 +207,28 @@ describe('elect', () => {
     }
   });
 
+  it('protected create through the CLI: the connection cut right after each create is forwarded leaves no orphan, 20 times out of 20', async () => {
+    const proxy = await new FaultProxy(Number(zkConnect().split(':')[1])).start();
+    try {
+      const path = uniquePath('election');
+      const observer = await newClient();
+      await observer.mkdirp(path);
+      for (let i = 0; i < 20; i += 1) {
+        proxy.dropAfterRequest(1);
+        const run = elect(['-o', 'json', path, `n${i}`], { server: proxy.connectString });
+        const led = await leaderOf(run);
+        const { children } = await observer.getChildren(path);
+        expect(children).toEqual([led.path.slice(path.length + 1)]);
+        run.signal('SIGTERM');
+        expect(await run.exited).toBe(0);
+        expect((await observer.getChildren(path)).children).toEqual([]);
+      }
+      expect(proxy.drops).toBe(20);
+    } finally {
+      await proxy.stop();
+    }
+  }, 120_000);
+
   it('--once exits 4 after losing leadership', async () => {
     const path = uniquePath('election');
     const observer = await newClient();

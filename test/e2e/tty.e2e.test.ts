@@ -76,6 +76,18 @@ describe('on a terminal', () => {
     expect(term.output()).not.toContain('\u001b[31m');
   });
 
+  it('demo --step waits for Enter before each step', async () => {
+    const term = inTerminal(['demo', 'config', '--step']);
+    for (let step = 1; step <= 3; step += 1) {
+      await waitFor(() => term.output().split('press Enter').length - 1 === step, 20_000, `pause ${step}`);
+      // Nothing of this step is shown before Enter.
+      expect(term.output().split('▶').length - 1).toBe(step - 1);
+      term.type('\r');
+    }
+    expect(await term.exited).toBe(0);
+    expect(term.output()).toContain('Every step behaved as narrated.');
+  }, 60_000);
+
   it('shows a spinner while connecting on a sized terminal, and clears it', async () => {
     const p = uniquePath('tty-spin');
     const c = await newClient();
