@@ -8,7 +8,7 @@ import { createNarrator } from '../../output/narrator.js';
 import { launchEnsemble, stopNodeAndWait, type LaunchedEnsemble } from '../../server/launcher.js';
 import { startLocalServer } from '../../server/local-server.js';
 import { probeServers } from '../../recipes/ensemble-status.js';
-import { parseConnectionString } from '../../zk/index.js';
+import { ZkClient, parseConnectionString } from '../../zk/index.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { subcommand, type App } from '../program.js';
 
@@ -71,7 +71,7 @@ Examples:
         ctx.exitCode = ExitCode.Internal;
       } finally {
         // Clean up our znodes, then the server we started.
-        const cleanup = await import('../../zk/index.js').then(({ ZkClient }) => ZkClient.connect({ connectString: server, connectTimeoutMs: 5000 })).catch(() => undefined);
+        const cleanup = await ZkClient.connect({ connectString: server, connectTimeoutMs: 5000 }).catch(() => undefined);
         await cleanup?.removeTree(root).catch(() => undefined);
         await cleanup?.close();
         for (const node of started?.nodes ?? []) await stopNodeAndWait(node);
