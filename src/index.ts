@@ -16,7 +16,7 @@ export {
 export { LeaderObserver, type LeaderView } from './recipes/election.js';
 export { DataWatch, type DataEvent } from './recipes/data-watch.js';
 export { ChildrenWatch, type ChildrenEvent } from './recipes/children-watch.js';
-export { HeldNode, HeldByOtherError, createOwnedEphemeral, removeIfOwned } from './recipes/ownership.js';
+export { HeldNode, HeldByOtherError, createOwnedEphemeral, tryCreateEphemeral, removeIfOwned, type EphemeralCreate } from './recipes/ownership.js';
 export { writeValue, createEphemeral, removeNode, type WriteResult } from './recipes/config.js';
 export { listNodes, type TreeEntry } from './recipes/tree.js';
 export { Wakeup } from './recipes/wakeup.js';

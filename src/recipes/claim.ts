@@ -1,4 +1,5 @@
-import { ConnectionLossError, NodeExistsError, hex, joinPath, type Stat, type ZkClient } from '../zk/index.js';
+import { hex, joinPath, type Stat, type ZkClient } from '../zk/index.js';
+import { tryCreateEphemeral } from './ownership.js';
 import { TakenError } from './errors.js';
 import { Wakeup } from './wakeup.js';
 
@@ -87,35 +88,12 @@ export async function claimLowestFreeId(client: ZkClient, options: ClaimOptions)
         break;
       }
       const path = joinPath(parent, String(candidate));
-      const stat = await tryCreate(client, path, options.data);
-      if (stat) return { id: candidate, path, token: stat.czxid, sessionId: client.sessionId, stat };
+      const created = await tryCreateEphemeral(client, path, options.data, { identifyHolder: false });
+      if ('stat' in created) return { id: candidate, path, token: created.stat.czxid, sessionId: client.sessionId, stat: created.stat };
       // Taken by another claimer between our listing and our create: the next number, no re-listing.
       held.add(candidate);
       options.onEvent?.({ type: 'contended', id: candidate });
     }
-  }
-}
-
-/** Creates the node; resolves with its stat when ours, undefined when another session holds it. */
-async function tryCreate(client: ZkClient, path: string, data: Buffer): Promise<Stat | undefined> {
-  let cutOff = false;
-  for (;;) {
-    try {
-      await client.create(path, data, 'ephemeral');
-    } catch (error) {
-      // A plain NodeExists is another claimer's node: one request, no look (contention is the common case).
-      if (error instanceof NodeExistsError && !cutOff) return undefined;
-      if (!(error instanceof NodeExistsError) && !(error instanceof ConnectionLossError)) throw error;
-      // A create cut off by a connection loss may have landed: the node's owner tells whether it is ours.
-      cutOff = true;
-      const stat = await client.exists(path);
-      // Absent: our create did not land, or the holder just left; the number is free, try it again.
-      if (stat === null) continue;
-      return stat.ephemeralOwner === client.sessionId ? stat : undefined;
-    }
-    const stat = await client.exists(path);
-    if (stat && stat.ephemeralOwner === client.sessionId) return stat;
-    return undefined;
   }
 }
 

@@ -22,24 +22,45 @@ export class HeldByOtherError extends NodeExistsError {
   }
 }
 
+/** The outcome of one ephemeral create: ours (with its stat), or held by another session. */
+export type EphemeralCreate = { stat: Stat } | { holder: bigint | undefined };
+
 /**
- * Creates an ephemeral node and resolves with its stat once it is certainly ours. A create that hit a
- * ConnectionLoss may have landed: we look, and a node owned by our own session is ours (not someone else's).
- * Rejects with HeldByOtherError (a NodeExistsError) when another session holds it.
+ * Creates an ephemeral node and resolves once it is certainly ours, or with the session that holds it. A
+ * create cut off by a ConnectionLoss may have landed: the node's owner tells whether it is ours. A plain
+ * NodeExists is another session's node; its owner is read only with `identifyHolder` (claim skips it: one
+ * request per contended number).
  */
-export async function createOwnedEphemeral(client: ZkClient, path: string, data: Buffer): Promise<Stat> {
+export async function tryCreateEphemeral(
+  client: ZkClient,
+  path: string,
+  data: Buffer,
+  options: { identifyHolder: boolean },
+): Promise<EphemeralCreate> {
+  let cutOff = false;
   for (;;) {
     try {
       await client.create(path, data, 'ephemeral');
     } catch (error) {
-      if (!(error instanceof ConnectionLossError) && !(error instanceof NodeExistsError)) throw error;
+      if (error instanceof ConnectionLossError) cutOff = true;
+      else if (!(error instanceof NodeExistsError)) throw error;
+      else if (!cutOff && !options.identifyHolder) return { holder: undefined };
     }
     const stat = await client.exists(path);
-    // Absent: our create did not land, or the holder just left. Either way, try again.
+    // Absent: our create did not land, or the holder just left. Either way the name is free: try again.
     if (stat === null) continue;
-    if (stat.ephemeralOwner === client.sessionId) return stat;
-    throw new HeldByOtherError(path, stat.ephemeralOwner);
+    return stat.ephemeralOwner === client.sessionId ? { stat } : { holder: stat.ephemeralOwner };
   }
+}
+
+/**
+ * Creates an ephemeral node and resolves with its stat once it is certainly ours. Rejects with
+ * HeldByOtherError (a NodeExistsError) when another session holds it.
+ */
+export async function createOwnedEphemeral(client: ZkClient, path: string, data: Buffer): Promise<Stat> {
+  const result = await tryCreateEphemeral(client, path, data, { identifyHolder: true });
+  if ('stat' in result) return result.stat;
+  throw new HeldByOtherError(path, result.holder ?? 0n);
 }
 
 interface HeldNodeEvents {
