@@ -2,15 +2,14 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DataWatch, type DataEvent } from '../../recipes/data-watch.js';
 import { createEphemeral, removeNode, writeValue } from '../../recipes/config.js';
-import { HeldNode } from '../../recipes/ownership.js';
 import { escapeControl } from '../../output/escape.js';
 import { askValue, canPrompt, confirm } from '../../output/prompt.js';
 import { dataEventJson, dataEventLine, dataJson, statJson, statLines } from '../../output/render.js';
 import { HookRunner } from '../../process/child.js';
-import { whenAborted } from '../../process/signals.js';
 import type { Io } from '../../output/io.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { followUntilStopped } from '../follow.js';
+import { holdNode } from '../hold.js';
 import { parseNonNegativeInt } from '../options.js';
 import { subcommand, type App } from '../program.js';
 
@@ -89,14 +88,19 @@ export function registerConfig(program: Command, app: App): void {
       const { printer } = ctx;
       if (opts.ephemeral) {
         const stat = await createEphemeral(client, path, data, { createParents: opts.parents === true });
-        printer.result(`${path}`, { path, ephemeral: true, version: stat.version, session: client.sessionIdHex });
-        printer.note(`holding ephemeral ${path} with session ${client.sessionIdHex}; Ctrl+C (SIGINT) or SIGTERM removes it`);
-        const held = new HeldNode(client, path, `ephemeral node ${path}`);
-        const lost = new Promise<Error>((resolve) => held.on('lost', resolve));
-        await held.start();
-        const outcome = await Promise.race([lost, whenAborted(ctx.stop.signal).then(() => undefined)]);
-        if (outcome) {
-          printer.error(outcome.message);
+        const { outcome, held } = await holdNode(ctx, client, {
+          path,
+          what: `ephemeral node ${path}`,
+          command: undefined,
+          env: {},
+          graceMs: 0,
+          announce: () => {
+            printer.result(`${path}`, { path, ephemeral: true, version: stat.version, session: client.sessionIdHex });
+            printer.note(`holding ephemeral ${path} with session ${client.sessionIdHex}; Ctrl+C (SIGINT) or SIGTERM removes it`);
+          },
+        });
+        if (outcome.kind === 'lost') {
+          printer.error(outcome.error?.message ?? `lost ephemeral node ${path}`);
           ctx.exitCode = ExitCode.Lost;
           return;
         }
