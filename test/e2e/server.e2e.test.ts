@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, portIsFree } from '../../src/server/launcher.js';
 import { runCli } from '../harness/cli.js';
-import { zkConnect } from '../harness/zk.js';
+import { closeClients, newClient, zkConnect } from '../harness/zk.js';
 
 let stateDir: string;
 beforeAll(() => {
   stateDir = mkdtempSync(join(tmpdir(), 'zk-coord-state-'));
 });
 afterAll(async () => {
+  await closeClients();
   // Whatever a failed test left running.
   await runCli(['server', 'stop', '--port', String(standalonePort)], { env: { ZK_COORD_STATE_DIR: stateDir } });
   await runCli(['server', 'stop', '--port', String(ensemblePort)], { env: { ZK_COORD_STATE_DIR: stateDir } });
@@ -107,8 +108,11 @@ describe('demo', () => {
     expect(steps.filter((s) => s.kind === 'scenario')).toHaveLength(3);
     expect(steps.some((s) => s.kind === 'failed')).toBe(false);
     expect(steps.at(-1)).toMatchObject({ kind: 'done', ok: true });
-    const ls = await runCli(['ls', '/']);
-    expect(ls.stdout).not.toContain('zk-coord-demo');
+    // Its own root (other tests' demos may run on the same server at the same time).
+    const root = /\/zk-coord-demo-[0-9a-f]{8}/.exec(r.stdout)?.[0];
+    expect(root).toBeDefined();
+    const c = await newClient();
+    expect(await c.exists(root!)).toBeNull();
   }, 120_000);
 
   it('starts (and stops) its own ZooKeeper when none answers', async () => {
