@@ -69,8 +69,12 @@ function resolveGlobals(root: Record<string, unknown>, own: Record<string, unkno
   };
 }
 
-/** The root command with every subcommand registered. Nothing touches the network until an action runs. */
-export function createProgram(io: Io, childArgv: readonly string[], registers: readonly Register[]): { program: Command; app: App & { ctx?: CommandContext } } {
+/** The root command with its global options; the caller registers the subcommands. Nothing touches the network until an action runs. */
+export function createProgram(
+  io: Io,
+  childArgv: readonly string[],
+  onAction?: (commandPath: string) => void,
+): { program: Command; app: App & { ctx?: CommandContext } } {
   const app: App & { ctx?: CommandContext } = {
     context() {
       if (!this.ctx) throw new Error('command context used before preAction');
@@ -93,16 +97,32 @@ export function createProgram(io: Io, childArgv: readonly string[], registers: r
     const root = program.opts();
     // Options given after a nested subcommand (`config get … -o json`) sit on it or on its parent group.
     const own: Record<string, unknown> = {};
+    const path: string[] = [];
     for (let c: Command | null = action; c && c !== program; c = c.parent) {
+      path.unshift(c.name());
       for (const [key, value] of Object.entries(c.opts())) {
         if (key === 'color') own.color = own.color === false || value === false ? false : true;
         else if (own[key] === undefined && value !== undefined) own[key] = value;
       }
     }
+    onAction?.(path.join(' '));
     app.ctx = await CommandContext.create(io, resolveGlobals(root, own), childArgv);
   });
-  for (const register of registers) register(program, app);
   return { program, app };
+}
+
+/**
+ * The first word of a command line that is not a root option or an option's value: the subcommand, if the
+ * line names one. Options with an attached value (`--server=x`, `-sx`) are one word.
+ */
+export function subcommandWord(program: Command, args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    if (arg === '-' || !arg.startsWith('-')) return arg;
+    const option = program.options.find((o) => o.long === arg || o.short === arg);
+    if (option?.required) i += 1;
+  }
+  return undefined;
 }
 
 /** A subcommand with the global options accepted after it too. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { createProgram, subcommandWord } from '../../src/cli/program.js';
 import { captureIo } from '../harness/capture-io.js';
 import { ExitCode, reportFor, UsageError } from '../../src/cli/exit-codes.js';
 import {
@@ -27,6 +28,24 @@ describe('command wiring', () => {
     expect(r.out).toMatch(/claim.*\n(.|\n)*elect(.|\n)*lock(.|\n)*config(.|\n)*ls/);
     expect(r.out).toContain('6  conflict');
     expect(r.err).toBe('');
+  });
+
+  it('finds the subcommand past root options and their values, to load only that command', () => {
+    const { program } = createProgram(captureIo({}).io, []);
+    expect(subcommandWord(program, ['-s', 'h:1', 'config', 'get', '/x'])).toBe('config');
+    expect(subcommandWord(program, ['--server', 'ls', '-o', 'json', '--trace', 'claim'])).toBe('claim');
+    expect(subcommandWord(program, ['--server=h:1', '-sh:2', '--session-timeout', '4000', '-q', 'ls', '-s'])).toBe('ls');
+    expect(subcommandWord(program, ['--no-color', '--help'])).toBeUndefined();
+    expect(subcommandWord(program, [])).toBeUndefined();
+  });
+
+  it('still knows every command when the line names none it has (suggestions, help <command>)', async () => {
+    const typo = await runMain(['confg', 'get', '/x']);
+    expect(typo.code).toBe(ExitCode.Usage);
+    expect(typo.err).toContain('(Did you mean config?)');
+    const help = await runMain(['help', 'lock']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Usage: zk-coord lock');
   });
 
   it('rejects an unknown command or option with exit 2 and a message on stderr', async () => {
