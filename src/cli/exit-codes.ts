@@ -16,7 +16,7 @@ import {
   ZkError,
   ZkTimeoutError,
 } from '../zk/index.js';
-import { LaunchError } from '../server/launcher.js';
+import { LaunchError } from '../server/launch-error.js';
 import { PromptCancelledError } from '../output/prompt.js';
 
 /** Exit codes: one table, documented in --help and README. */

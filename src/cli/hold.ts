@@ -1,6 +1,6 @@
 import { OwnershipLostError } from '../recipes/errors.js';
 import { HeldNode } from '../recipes/ownership.js';
-import { SupervisedChild, describeCommand, type ChildCommand } from '../process/child.js';
+import type { ChildCommand, SupervisedChild } from '../process/child.js';
 import { whenAborted } from '../process/signals.js';
 import type { StateChangeEvent, ZkClient } from '../zk/index.js';
 import type { CommandContext } from './context.js';
@@ -96,10 +96,17 @@ export async function holdNode(ctx: CommandContext, client: ZkClient, options: H
   await held.start();
   options.announce();
   const { command } = options;
-  const child = command ? new SupervisedChild(command, { ...ctx.io.env, ...options.env }) : undefined;
-  if (child) ctx.printer.note(`running ${describeCommand(command!)} (pid ${child.pid ?? '?'})`);
+  let child: SupervisedChild | undefined;
+  let described = '';
+  if (command) {
+    // Loaded only with a command to run: it brings in child_process, which `config set -e` should not pay for.
+    const { SupervisedChild, describeCommand } = await import('../process/child.js');
+    child = new SupervisedChild(command, { ...ctx.io.env, ...options.env });
+    described = describeCommand(command);
+    ctx.printer.note(`running ${described} (pid ${child.pid ?? '?'})`);
+  }
   const outcome = await holdWhile(ctx, { lost, child, graceMs: options.graceMs });
-  if (child?.startError) ctx.printer.error(`could not run ${describeCommand(command!)}: ${child.startError.message}`);
+  if (child?.startError) ctx.printer.error(`could not run ${described}: ${child.startError.message}`);
   held.stop();
   return { outcome, held };
 }

@@ -7,6 +7,9 @@ import { existsSync, mkdirSync, openSync, closeSync, readdirSync, writeFileSync 
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { fourLetterWord, parseSrvr } from '../zk/four-letter.js';
+import { LaunchError } from './launch-error.js';
+
+export { LaunchError };
 
 export interface ZooKeeperInstallation {
   java: string;
@@ -127,10 +130,6 @@ export interface LaunchedEnsemble {
   nodes: LaunchedNode[];
   /** `127.0.0.1:p1,127.0.0.1:p2,…` */
   connectString: string;
-}
-
-export class LaunchError extends Error {
-  override name = 'LaunchError';
 }
 
 function configText(node: NodeSpec, all: NodeSpec[], tickTimeMs: number): string {

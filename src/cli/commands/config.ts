@@ -1,12 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { promises as fsPromises } from 'node:fs';
 import type { Command } from 'commander';
 import { DataWatch, type DataEvent } from '../../recipes/data-watch.js';
 import { createEphemeral, removeNode, writeValue } from '../../recipes/config.js';
 import { escapeControl } from '../../output/escape.js';
 import { askValue, canPrompt, confirm } from '../../output/prompt.js';
 import { dataEventJson, dataEventLine, dataJson, statJson, statLines } from '../../output/render.js';
-import { HookRunner } from '../../process/child.js';
 import type { Io } from '../../output/io.js';
+import type { HookRunner } from '../../process/child.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { followUntilStopped } from '../follow.js';
 import { holdNode } from '../hold.js';
@@ -22,7 +22,7 @@ async function readStdin(io: Io): Promise<Buffer> {
 /** The value of `config set`: the argument, `-` (stdin), --file, or a prompt on a TTY. */
 async function valueFor(io: Io, value: string | undefined, file: string | undefined): Promise<Buffer> {
   if (value !== undefined && file !== undefined) throw new UsageError('give the value as an argument or with --file, not both');
-  if (file !== undefined) return readFile(file);
+  if (file !== undefined) return fsPromises.readFile(file);
   if (value === '-') return readStdin(io);
   if (value !== undefined) return Buffer.from(value, 'utf8');
   if (canPrompt(io)) return Buffer.from(await askValue(io, 'value'), 'utf8');
@@ -129,9 +129,12 @@ export function registerConfig(program: Command, app: App): void {
       ctx.noChildArgs();
       const client = await ctx.connect();
       const { printer } = ctx;
-      const hooks = opts.exec
-        ? new HookRunner(opts.exec, ctx.io.env, (status) => printer.warn(`--exec command exited with ${status}`))
-        : undefined;
+      let hooks: HookRunner | undefined;
+      if (opts.exec) {
+        // Loaded only with --exec: it brings in child_process, which `config get` should not pay for.
+        const { HookRunner } = await import('../../process/child.js');
+        hooks = new HookRunner(opts.exec, ctx.io.env, (status) => printer.warn(`--exec command exited with ${status}`));
+      }
       const watch = new DataWatch(client, path);
       watch.on('event', (event) => {
         printer.result(dataEventLine(event), dataEventJson(event));
