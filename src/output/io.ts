@@ -9,5 +9,14 @@ export interface Io {
 }
 
 export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // process.stdin is built on first access (a file stdin loads fs streams and readline, a pipe a socket):
+    // only commands that read it or prompt should pay for that.
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+  };
 }
