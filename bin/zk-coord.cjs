@@ -4,22 +4,27 @@
 // one file through Node's CommonJS loader starts fastest (docs/BENCHMARKS.md).
 const path = require('node:path');
 
-loadWithCompileCache(path.join(__dirname, '..', 'dist', 'cli', 'zk-coord.cjs')).run();
+const bundle = path.join(__dirname, '..', 'dist', 'cli', 'zk-coord.cjs');
+const cache = openCompileCache(bundle);
+const cli = cache ? cache.load() : require(bundle);
+cli.run().then((command) => cache && cache.ran(command));
 
 /**
- * Loads the bundle with V8's code cache. Compiling the bundle's functions on every start cost ~40 ms of a
- * one-shot command on Node 20, which has no compile cache of its own (module.enableCompileCache is Node
- * 22.1+, used when present). The cache is captured after a run, so it covers the functions that ran, and
- * kept in a private per-user folder. Anything unusual (no home, a read-only disk, a rejected cache) falls
- * back to a plain require; ZK_COORD_NO_COMPILE_CACHE=1 turns it off.
+ * V8's code cache for the bundle. Compiling the bundle's functions on every start cost ~40 ms of a one-shot
+ * command on Node 20, which has no compile cache of its own (module.enableCompileCache is Node 22.1+, used
+ * when present). The cache is captured at exit, so it holds the functions that actually ran; a run of a
+ * command the cache has not seen yet (listed beside it) captures it again, so the cache grows to cover the
+ * commands this user runs instead of only the first. It lives in a private per-user folder. Anything unusual
+ * (no home, a read-only disk, a rejected cache) falls back to compiling; ZK_COORD_NO_COMPILE_CACHE=1 turns
+ * it off.
  */
-function loadWithCompileCache(file) {
+function openCompileCache(file) {
   const Module = require('node:module');
   const dir = cacheDir();
-  if (process.env.ZK_COORD_NO_COMPILE_CACHE || !dir) return require(file);
+  if (process.env.ZK_COORD_NO_COMPILE_CACHE || !dir) return undefined;
   if (typeof Module.enableCompileCache === 'function') {
     Module.enableCompileCache(dir);
-    return require(file);
+    return undefined;
   }
   const fs = require('node:fs');
   const vm = require('node:vm');
@@ -38,12 +43,26 @@ function loadWithCompileCache(file) {
     }
     script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
   } catch {
-    return require(file);
+    return undefined;
   }
-  if (!cachedData || script.cachedDataRejected) process.once('exit', () => saveCache(fs, dir, cacheFile, script));
-  const module = { exports: {} };
-  script.runInThisContext()(module.exports, Module.createRequire(file), module, file, path.dirname(file));
-  return module.exports;
+  const fresh = !cachedData || script.cachedDataRejected;
+  let command;
+  process.once('exit', () => {
+    const covered = fresh ? [] : readCovered(fs, cacheFile);
+    if (fresh || (command !== undefined && !covered.includes(command))) {
+      saveCache(fs, dir, cacheFile, script, command === undefined ? covered : [...covered, command]);
+    }
+  });
+  return {
+    load() {
+      const module = { exports: {} };
+      script.runInThisContext()(module.exports, Module.createRequire(file), module, file, path.dirname(file));
+      return module.exports;
+    },
+    ran(name) {
+      command = name;
+    },
+  };
 }
 
 function cacheDir() {
@@ -52,15 +71,29 @@ function cacheDir() {
   return base ? path.join(base, 'zk-coord') : undefined;
 }
 
-function saveCache(fs, dir, cacheFile, script) {
+/** The commands whose functions the cache holds: one per line in a file beside it. */
+function readCovered(fs, cacheFile) {
+  try {
+    return fs.readFileSync(`${cacheFile}.commands`, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+function saveCache(fs, dir, cacheFile, script, covered) {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Written aside and renamed, so a concurrent start never reads half a file; older builds' caches go.
+    // Two first runs of different commands at once may each write: the last rename wins, and the command
+    // it lacks is captured again on its next run.
     const partial = `${cacheFile}.${process.pid}`;
     fs.writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(partial, cacheFile);
+    fs.writeFileSync(partial, covered.map((name) => `${name}\n`).join(''), { mode: 0o600 });
+    fs.renameSync(partial, `${cacheFile}.commands`);
+    const keep = [path.basename(cacheFile), `${path.basename(cacheFile)}.commands`];
     for (const name of fs.readdirSync(dir)) {
-      if (name.endsWith('.v8cache') && path.join(dir, name) !== cacheFile) fs.rmSync(path.join(dir, name), { force: true });
+      if (/\.v8cache(\.commands)?$/.test(name) && !keep.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
     }
   } catch {
     // A cache we cannot write only costs the next start its compile time.

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -17,8 +17,10 @@ describe('the bin keeps V8 code cache between runs', () => {
     await c.create(p, Buffer.from('value'));
     const env = { XDG_CACHE_HOME: cacheHome };
     expect((await runCli(['config', 'get', p], { env })).stdout).toBe('value');
-    const [file] = readdirSync(folder);
+    const [file, listed] = readdirSync(folder).sort();
     expect(file).toMatch(/\.v8cache$/);
+    expect(listed).toBe(`${file}.commands`);
+    expect(readFileSync(join(folder, listed!), 'utf8')).toBe('config get\n');
     expect(statSync(folder).mode & 0o777).toBe(0o700);
     const written = statSync(join(folder, file!)).mtimeMs;
     // Used, not rewritten; lazily loaded modules (chalk, for the coloured error) still load through it.
@@ -26,6 +28,13 @@ describe('the bin keeps V8 code cache between runs', () => {
     expect(coloured.code).toBe(5);
     expect(coloured.stderr).toContain('\u001b[31merror: node does not exist');
     expect(statSync(join(folder, file!)).mtimeMs).toBe(written);
+    // A command the cache has not seen is captured too (the cache grows to what this user runs), once.
+    expect((await runCli(['ls', p], { env })).code).toBe(0);
+    expect(readFileSync(join(folder, listed!), 'utf8')).toBe('config get\nls\n');
+    const grown = statSync(join(folder, file!));
+    expect(grown.mtimeMs).toBeGreaterThan(written);
+    expect((await runCli(['ls', p], { env })).code).toBe(0);
+    expect(statSync(join(folder, file!)).mtimeMs).toBe(grown.mtimeMs);
     // A corrupt cache is rejected by V8: the run still works and the cache is written again.
     writeFileSync(join(folder, file!), 'not a code cache');
     expect((await runCli(['config', 'get', p], { env })).stdout).toBe('value');
