@@ -44,6 +44,8 @@ export interface LibConnectionManager {
   sessionTimeout: number;
   connectTimeoutHandler: NodeJS.Timeout | null;
   servers: LibServer[];
+  /** Requests written and not yet answered, oldest first (CLOSE_SESSION is the last one ever written). */
+  pendingQueue: unknown[];
   on(event: 'state', listener: (state: number) => void): void;
   removeAllListeners(event?: string): void;
   onSocketData(buffer: Buffer): void;

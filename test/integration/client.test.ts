@@ -64,9 +64,13 @@ describe('ZkClient against a real ZooKeeper', () => {
       const p = uniquePath('eph');
       await holder.create(p, Buffer.from('x'), 'ephemeral');
       expect((await observer.exists(p))?.ephemeralOwner).toBe(holder.sessionId);
+      // Every other time with a request still unanswered: its reply must not pass for the close's.
+      const inFlight = i % 2 === 1 ? holder.getData(p).then(() => 'answered', () => 'failed') : undefined;
+      if (inFlight) await new Promise((resolve) => setImmediate(resolve)); // written, not yet answered
       await holder.close();
       expect(holder.state).toBe('closed');
       expect(await observer.exists(p)).toBeNull();
+      if (inFlight) expect(await inFlight).toBe('answered');
     }
   });
 
