@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnCli, runCli, type CliRun } from '../harness/cli.js';
+import { runCli, spawnCli, stopAll, type CliRun } from '../harness/cli.js';
 import { FaultProxy } from '../harness/fault-proxy.js';
 import { closeClients, newClient, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
 
@@ -14,7 +14,7 @@ function claim(args: string[], options: { server?: string } = {}): CliRun {
 }
 
 afterEach(async () => {
-  for (const r of running.splice(0)) r.signal('SIGKILL');
+  await stopAll(running);
   await closeClients();
 });
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchEnsemble, stopNode, stopNodeAndWait, type LaunchedEnsemble } from '../../src/server/launcher.js';
 import { fourLetterWord } from '../../src/zk/four-letter.js';
 import { spawn } from 'node:child_process';
-import { spawnCli, type CliRun } from '../harness/cli.js';
+import { spawnCli, stopAll, type CliRun } from '../harness/cli.js';
 import { FaultProxy } from '../harness/fault-proxy.js';
 import { ZKCLI } from '../harness/zkcli.js';
 import { closeClients, newClient, sleep, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
@@ -23,7 +23,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
-  for (const r of running.splice(0)) r.signal('SIGKILL');
+  await stopAll(running);
   await closeClients();
 });
 

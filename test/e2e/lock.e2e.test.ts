@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, spawnCli, type CliRun } from '../harness/cli.js';
+import { runCli, spawnCli, stopAll, type CliRun } from '../harness/cli.js';
 import { closeClients, uniquePath } from '../harness/zk.js';
 
 const running: CliRun[] = [];
@@ -12,7 +12,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
-  for (const r of running.splice(0)) r.signal('SIGKILL');
+  await stopAll(running);
   await closeClients();
 });
 

@@ -21,3 +21,19 @@ export async function runCli(
   const code = await run.exited;
   return { code, stdout: run.stdout.join('\n'), stderr: run.stderr.join('\n'), bytes: run.stdoutBytes() };
 }
+
+/**
+ * Ends processes a test left running: SIGTERM first, so a supervisor stops its child command (SIGKILL
+ * would orphan it, still running after the suite), SIGKILL only for one still there after `graceMs`.
+ */
+export async function stopAll(runs: CliRun[], graceMs = 5000): Promise<void> {
+  await Promise.all(
+    runs.splice(0).map(async (run) => {
+      if (!run.running) return;
+      run.signal('SIGTERM');
+      const timer = setTimeout(() => run.signal('SIGKILL'), graceMs);
+      await run.exited;
+      clearTimeout(timer);
+    }),
+  );
+}
