@@ -3,13 +3,14 @@
 //   npm run bench                 all of them
 //   npm run bench -- get failover only some (get, idle, claim, failover, herd)
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { CliProcess } from '../dist/process/cli-process.js';
 import { launchEnsemble, stopNodeAndWait } from '../dist/server/launcher.js';
+import { build } from 'esbuild';
 import { claimLowestFreeId, SequentialContender, ZkClient } from '../dist/index.js';
 
 const run = promisify(execFile);
@@ -24,6 +25,25 @@ const quantile = (values, q) => {
 };
 const ms = (v) => `${v.toFixed(1)} ms`;
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
+
+/** bench/library-floor/get.cjs bundled like our CLI and placed where a copy of our bin loads it (with the code cache). */
+async function buildLibraryFloor() {
+  const dir = join(base, 'library-floor');
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  await build({
+    entryPoints: [fileURLToPath(new URL('library-floor/get.cjs', import.meta.url))],
+    outfile: join(dir, 'dist', 'cli', 'zk-coord.cjs'),
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    conditions: [],
+    logLevel: 'warning',
+  });
+  copyFileSync(BIN, join(dir, 'bin', 'zk-coord.cjs'));
+  return join(dir, 'bin', 'zk-coord.cjs');
+}
 
 async function timeCommand(file, args, runs, env = process.env) {
   const times = [];
@@ -60,22 +80,29 @@ try {
     // What no Node ZooKeeper client can beat: a TCP connect, a bare ConnectRequest, its answer, and exit.
     const [, port] = server.split(':');
     const handshake = `const s=require('net').connect(${port},'127.0.0.1',()=>{const b=Buffer.alloc(48);b.writeInt32BE(44,0);b.writeInt32BE(10000,20);b.writeInt32BE(16,28);s.write(b)});s.once('data',()=>s.destroy())`;
+    const libraryBin = await buildLibraryFloor();
+    const libraryEnv = { ...env, XDG_CACHE_HOME: join(base, 'library-floor-cache') };
+    await timeCommand(process.execPath, [libraryBin, '/bench-get'], 3, libraryEnv);
     const floorTimes = [];
     const handshakeTimes = [];
+    const libraryTimes = [];
     const ourTimes = [];
     for (let i = 0; i < runs; i += 1) {
       floorTimes.push((await timeCommand(process.execPath, ['-e', '0'], 1)).p50);
       handshakeTimes.push((await timeCommand(process.execPath, ['-e', handshake], 1)).p50);
+      libraryTimes.push((await timeCommand(process.execPath, [libraryBin, '/bench-get'], 1, libraryEnv)).p50);
       ourTimes.push((await timeCommand(process.execPath, [BIN, 'config', 'get', '/bench-get'], 1, env)).p50);
     }
     const summary = (times) => ({ p50: quantile(times, 0.5), p95: quantile(times, 0.95) });
     const floor = summary(floorTimes);
     const bare = summary(handshakeTimes);
+    const library = summary(libraryTimes);
     const ours = summary(ourTimes);
     const zkcli = await timeCommand(ZKCLI, ['-server', server, 'get', '/bench-get'], 7);
     results.get = {
       nodeFloor: floor,
       bareHandshake: bare,
+      libraryOnly: library,
       configGet: ours,
       zkCliGet: zkcli,
       ratioToFloor: ours.p50 / floor.p50,
@@ -85,6 +112,7 @@ try {
     console.log('One-shot `config get` (wall time, p50 / p95; the first three interleaved)');
     console.log(`  node -e 0              ${ms(floor.p50)} / ${ms(floor.p95)}`);
     console.log(`  bare handshake         ${ms(bare.p50)} / ${ms(bare.p95)}   = ${(bare.p50 / floor.p50).toFixed(2)}x (node: TCP connect, ConnectRequest, its answer; no library)`);
+    console.log(`  library only           ${ms(library.p50)} / ${ms(library.p95)}   = ${(library.p50 / floor.p50).toFixed(2)}x (bench/library-floor/get.cjs: node-zookeeper-client getData, bundled and cached as ours)`);
     console.log(`  zk-coord config get    ${ms(ours.p50)} / ${ms(ours.p95)}   = ${(ours.p50 / floor.p50).toFixed(2)}x the node floor (goal <= 1.3x)`);
     console.log(`  zkCli.sh get           ${ms(zkcli.p50)} / ${ms(zkcli.p95)}   zk-coord is ${(zkcli.p50 / ours.p50).toFixed(1)}x faster (goal >= 4x); the bare handshake ${(zkcli.p50 / bare.p50).toFixed(1)}x\n`);
   }
