@@ -19,7 +19,7 @@ export async function createColors(options: { enabled: boolean | undefined; isTT
   const noColor = options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '';
   const on = options.enabled !== false && !noColor && (forced || options.isTTY);
   if (!on) return plain;
-  const { Chalk } = await import('chalk');
+  const Chalk = await (await import('./terminal-libraries.js')).loadChalk();
   const chalk = new Chalk({ level: 1 });
   return {
     ok: (t) => chalk.green(t),

@@ -86,7 +86,7 @@ export class Printer {
     // A terminal that reports no width (a pty nobody sized, as some CI runners and `script` give) makes ora
     // compute an unbounded number of lines to clear and loop forever on stop: no spinner there.
     if (!((this.io.stderr as { columns?: number }).columns! > 0)) return idleSpinner;
-    const { default: ora } = await import('ora');
+    const ora = await (await import('./terminal-libraries.js')).loadOra();
     const spinner = ora({ text, stream: this.io.stderr }).start();
     const handle: Spinner = {
       update: (t) => {

@@ -22,13 +22,13 @@ async function guarded<T>(ask: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Asks yes/no on stderr (so stdout stays clean). the prompts load only when one shows. */
+/** Asks yes/no on stderr (so stdout stays clean); the prompts load only when one shows. */
 export async function confirm(io: Io, message: string): Promise<boolean> {
-  const { confirm: ask } = await import('./inquirer.js');
+  const { confirm: ask } = await (await import('./terminal-libraries.js')).loadPrompts();
   return guarded(() => ask({ message, default: false }, { input: io.stdin, output: io.stderr }));
 }
 
 export async function askValue(io: Io, message: string): Promise<string> {
-  const { input } = await import('./inquirer.js');
+  const { input } = await (await import('./terminal-libraries.js')).loadPrompts();
   return guarded(() => input({ message }, { input: io.stdin, output: io.stderr }));
 }
