@@ -1,7 +1,7 @@
 // Bundles the CLI into minified CommonJS: the CLI in one file, the terminal libraries in a second one. Node 20
 // has no compile cache, and resolving ~40 small ES modules cost more start-up time than everything else a
-// one-shot `config get` does; one CommonJS file is the fastest Node 20 loads (docs/BENCHMARKS.md). The library (dist/index.js) stays as tsc emits
-// it: ES modules with .d.ts files.
+// one-shot `config get` does; one CommonJS file is the fastest Node 20 loads (docs/BENCHMARKS.md). The
+// library (dist/index.js) stays as tsc emits it: ES modules with .d.ts files.
 import { build } from 'esbuild';
 
 /**
@@ -15,7 +15,10 @@ const deferredBuiltins = {
   name: 'deferred-builtins',
   setup(builder) {
     const deferred = {
-      commander: { module: 'child_process', source: "const load = () => require('node:child_process');\nmodule.exports = { get spawn() { return load().spawn; } };" },
+      commander: {
+        module: 'child_process',
+        source: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      },
       'node-zookeeper-client': {
         module: 'assert',
         source: "module.exports = function assert(value, ...rest) {\n  if (!value) require('node:assert')(value, ...rest);\n};",
