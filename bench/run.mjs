@@ -45,13 +45,16 @@ async function buildLibraryFloor() {
   return join(dir, 'bin', 'zk-coord.cjs');
 }
 
+/** Wall time of one run, in ms. */
+async function timeOnce(file, args, env = process.env) {
+  const started = process.hrtime.bigint();
+  await run(file, args, { env });
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
 async function timeCommand(file, args, runs, env = process.env) {
   const times = [];
-  for (let i = 0; i < runs; i += 1) {
-    const started = process.hrtime.bigint();
-    await run(file, args, { env });
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
+  for (let i = 0; i < runs; i += 1) times.push(await timeOnce(file, args, env));
   return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
 }
 
@@ -88,10 +91,10 @@ try {
     const libraryTimes = [];
     const ourTimes = [];
     for (let i = 0; i < runs; i += 1) {
-      floorTimes.push((await timeCommand(process.execPath, ['-e', '0'], 1)).p50);
-      handshakeTimes.push((await timeCommand(process.execPath, ['-e', handshake], 1)).p50);
-      libraryTimes.push((await timeCommand(process.execPath, [libraryBin, '/bench-get'], 1, libraryEnv)).p50);
-      ourTimes.push((await timeCommand(process.execPath, [BIN, 'config', 'get', '/bench-get'], 1, env)).p50);
+      floorTimes.push(await timeOnce(process.execPath, ['-e', '0']));
+      handshakeTimes.push(await timeOnce(process.execPath, ['-e', handshake]));
+      libraryTimes.push(await timeOnce(process.execPath, [libraryBin, '/bench-get'], libraryEnv));
+      ourTimes.push(await timeOnce(process.execPath, [BIN, 'config', 'get', '/bench-get'], env));
     }
     const summary = (times) => ({ p50: quantile(times, 0.5), p95: quantile(times, 0.95) });
     const floor = summary(floorTimes);
@@ -109,7 +112,7 @@ try {
       fasterThanZkCli: zkcli.p50 / ours.p50,
       bareHandshakeFasterThanZkCli: zkcli.p50 / bare.p50,
     };
-    console.log('One-shot `config get` (wall time, p50 / p95; the first three interleaved)');
+    console.log('One-shot `config get` (wall time, p50 / p95; the first four interleaved)');
     console.log(`  node -e 0              ${ms(floor.p50)} / ${ms(floor.p95)}`);
     console.log(`  bare handshake         ${ms(bare.p50)} / ${ms(bare.p95)}   = ${(bare.p50 / floor.p50).toFixed(2)}x (node: TCP connect, ConnectRequest, its answer; no library)`);
     console.log(`  library only           ${ms(library.p50)} / ${ms(library.p95)}   = ${(library.p50 / floor.p50).toFixed(2)}x (bench/library-floor/get.cjs: node-zookeeper-client getData, bundled and cached as ours)`);
