@@ -67,6 +67,15 @@ export class NoNodeError extends ZkError {
   }
 }
 
+/** The chroot of the connection string (`host:port/chroot`) does not exist: nothing under it can. */
+export class ChrootMissingError extends NoNodeError {
+  override name = 'ChrootMissingError';
+  constructor(readonly chroot: string) {
+    super(chroot);
+    this.message = `the chroot ${chroot} of the connection string does not exist on the server; create it through a connection string without the chroot (zk-coord -s <host:port> config set ${chroot} "" -p)`;
+  }
+}
+
 export class NodeExistsError extends ZkError {
   override name = 'NodeExistsError';
   constructor(path?: string) {
@@ -163,9 +172,26 @@ export class ConnectFailedError extends ZkError {
     readonly hosts: readonly string[],
     readonly timeoutMs: number,
     readonly lastErrors: Readonly<Record<string, string>>,
+    /** Given up before the deadline: every host failed in a way retrying cannot mend (a rejected certificate). */
+    readonly early = false,
+    /** Every host refused the TCP connection: nothing listens there. */
+    readonly refused = false,
   ) {
     const tried = hosts.map((h) => (lastErrors[h] ? `${h} (${lastErrors[h]})` : h)).join(', ');
-    super(`cannot connect to ZooKeeper within ${timeoutMs} ms; tried ${tried}`);
+    const hint = refused
+      ? '; no server listens there: start one with `zk-coord server start`, or point -s/--server (or ZK_COORD_SERVER) at a running one'
+      : '';
+    super(
+      (early ? `cannot connect to ZooKeeper: ${tried}` : `cannot connect to ZooKeeper within ${timeoutMs} ms; tried ${tried}`) + hint,
+    );
+  }
+}
+
+/** The connect was called off (its AbortSignal) before any server answered. */
+export class ConnectAbortedError extends ZkError {
+  override name = 'ConnectAbortedError';
+  constructor() {
+    super('connect called off');
   }
 }
 

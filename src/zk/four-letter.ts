@@ -1,24 +1,38 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import type { TlsOptions } from './tls-options.js';
 
 /**
  * Sends a four-letter word (`srvr`, `mntr`, `wchc`…) to one server and resolves with its reply. Rejects on a
  * refused connection or after `timeoutMs`. A server that does not whitelist the word replies with
  * "… is not executed because it is not in the whitelist." — callers check for that.
  */
-export function fourLetterWord(host: string, port: number, word: string, timeoutMs = 2000): Promise<string> {
+export async function fourLetterWord(host: string, port: number, word: string, timeoutMs = 2000, tls?: TlsOptions): Promise<string> {
+  // ZooKeeper's Netty factory answers four-letter words on the secure port too, after the handshake.
+  const transport = tls ? await import('./tls-transport.js') : undefined;
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    let socket: Socket;
+    let ready = 'connect';
+    if (tls && transport) {
+      socket = transport.openTlsSocket(host, port, tls);
+      ready = 'secureConnect';
+      socket.on('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new Error(transport.describeTlsFailure(error, { sentCertificate: tls.cert !== undefined, handshakeDone: false, servername: tls.servername ?? host }).message));
+      });
+    } else {
+      socket = connect({ host, port });
+      socket.on('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new Error(error.code ?? error.message));
+      });
+    }
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no reply to "${word}" within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.on('connect', () => socket.end(word));
+    socket.on(ready, () => socket.end(word));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new Error(error.code ?? error.message));
-    });
     socket.on('close', () => {
       clearTimeout(timer);
       resolve(Buffer.concat(chunks).toString('utf8'));

@@ -7,6 +7,8 @@ import type { Socket } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
 // The library's own Exception module: patched below.
 import exceptionModule from 'node-zookeeper-client/lib/Exception.js';
+// Its wire records (jute): the ACL requests (acl.ts) and MULTI requests (multi.ts) are built from them.
+import juteModule from 'node-zookeeper-client/lib/jute/index.js';
 
 export type LibCallback = (error: LibException | null, ...results: unknown[]) => void;
 export type LibWatcher = (event: { type: number; path: string }) => void;
@@ -42,18 +44,53 @@ export interface LibConnectionManager {
   socket?: Socket;
   sessionId: Buffer;
   sessionTimeout: number;
+  /** Idle time after which the library sends a ping; read at each connect and each re-arm. */
+  pingTimeout: number;
   connectTimeoutHandler: NodeJS.Timeout | null;
   servers: LibServer[];
   /** Requests written and not yet answered, oldest first (CLOSE_SESSION is the last one ever written). */
   pendingQueue: unknown[];
-  on(event: 'state', listener: (state: number) => void): void;
   removeAllListeners(event?: string): void;
+  /** Per-host connect timeout (session timeout / number of hosts). */
+  connectTimeout: number;
+  on(event: 'state', listener: (state: number) => void): void;
+  setState(state: number): void;
   onSocketData(buffer: Buffer): void;
   onSocketConnected(): void;
+  /** Queues a ping (and re-arms the socket's idle timer): what the library does when its socket was idle. */
+  onSocketTimeout(): void;
   onSocketError(error: Error): void;
+  onSocketClosed(hadError: boolean): void;
+  onSocketDrain(): void;
+  onSocketConnectTimeout(): void;
   findNextServer(callback: (server: LibServer) => void): void;
   connect(): void;
+  /** Queues a request (jute.Request); the callback gets the error or the decoded jute.Response. */
+  queue(request: unknown, callback: (error: LibException | null, response?: { payload: unknown }) => void): void;
 }
+
+/** A jute record: what ConnectionManager.queue serialises (lib/jute/index.js). */
+export interface LibRecord {
+  byteLength(): number;
+  setChrootPath(path: string | undefined): void;
+}
+
+/** A request as ConnectionManager.queue takes it: header (xid assigned when written) and payload. */
+export interface LibRequest {
+  header: { type: number; xid: number };
+  payload: LibRecord;
+  toBuffer(): Buffer;
+}
+
+/** One result of a MULTI reply as lib/jute's TransactionResponse decodes it (in op order). */
+export interface LibMultiResult {
+  type: number;
+  path?: string;
+  stat?: LibStat;
+  err?: number;
+}
+
+
 
 export interface LibClient {
   connectionManager: LibConnectionManager;
@@ -68,9 +105,35 @@ export interface LibClient {
   getChildren(path: string, watcher: LibWatcher | undefined, cb: LibCallback): void;
 }
 
+/** An ACL as the library builds it (lib/ACL.js): `new ACL(permission, new Id(scheme, id))`, permission 1..31. */
+export interface LibAcl {
+  permission: number;
+  id: { scheme: string; id: string };
+}
+
+/** A raw jute.data.ACL record as the server sent it (perms not range-checked, unlike ACL.fromRecord). */
+export interface LibAclRecord {
+  perms: number;
+  id: { scheme: string; id: string };
+}
+
 interface LibModule {
   createClient(connectionString: string, options: Record<string, unknown>): LibClient;
-  ACL: { OPEN_ACL_UNSAFE: unknown[]; CREATOR_ALL_ACL: unknown[] };
+  ACL: { new (permission: number, id: unknown): LibAcl; OPEN_ACL_UNSAFE: LibAcl[]; CREATOR_ALL_ACL: LibAcl[] };
+  Id: new (scheme: string, id: string) => { scheme: string; id: string };
+}
+
+/**
+ * The library's jute module (lib/jute/index.js): the records we build requests from ourselves — ACL requests
+ * (acl.ts) and MULTI (multi.ts; never lib/Transaction.js, which sends version 0 as -1: node-zookeeper-client #67).
+ */
+export interface LibJute {
+  OP_CODES: Record<string, number> & { CREATE: number; DELETE: number; SET_DATA: number; CHECK: number; MULTI: number; ERROR: number };
+  Request: new (header: unknown, payload: unknown) => LibRequest;
+  protocol: Record<string, new (...args: unknown[]) => Record<string, unknown>> & { RequestHeader: new () => { type: number; xid: number } & LibRecord };
+  data: Record<string, new (...args: unknown[]) => Record<string, unknown>>;
+  /** Takes ops `{type, path, data?, acls?, mode?, version?}` and writes each version exactly as given. */
+  TransactionRequest: new (ops: unknown[]) => LibRecord;
 }
 
 interface ExceptionModule {
@@ -97,12 +160,18 @@ export const RawCreateMode = { PERSISTENT: 0, EPHEMERAL: 1, PERSISTENT_SEQUENTIA
 
 let loaded: LibModule | undefined;
 
+/** The library's jute module (records and op codes), for requests the client has no method for. */
+export function loadJute(): LibJute {
+  loadLibrary();
+  return juteModule as unknown as LibJute;
+}
+
 /** Loads the library once, with its crash on unknown server error codes defused. */
 export function loadLibrary(): LibModule {
   if (loaded) return loaded;
   const lib = zookeeper as unknown as LibModule;
   // Exception.create throws "Unknown code: -125" inside the socket's data handler for any code newer than
-  // 3.4 (QUOTA_EXCEEDED, SESSION_MOVED, THROTTLED…), which kills the process (issue #70, PR #36).
+  // 3.4 (QUOTA_EXCEEDED, SESSION_MOVED, THROTTLED…), which kills the process (node-zookeeper-client issue #70, PR #36).
   // ConnectionManager calls it through the module object, so replacing the export reaches every caller
   // (the same module object whether loaded from node_modules or from the CLI bundle).
   const exceptions = exceptionModule as unknown as ExceptionModule;

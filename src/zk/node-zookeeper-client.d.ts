@@ -9,3 +9,8 @@ declare module 'node-zookeeper-client/lib/Exception.js' {
   const exceptions: unknown;
   export default exceptions;
 }
+
+declare module 'node-zookeeper-client/lib/jute/index.js' {
+  const jute: unknown;
+  export default jute;
+}

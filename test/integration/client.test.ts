@@ -10,7 +10,7 @@ import {
   UnknownServerError,
   ZkClient,
 } from '../../src/zk/index.js';
-import { silentHost } from '../harness/fault-proxy.js';
+import { silentHost } from '../../src/server/fault-proxy.js';
 import { closeClients, newClient, uniquePath, zkConnect } from '../harness/zk.js';
 import { zkCli } from '../harness/zkcli.js';
 

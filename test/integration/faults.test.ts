@@ -1,19 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SessionLostError, ZkClient, type StateChangeEvent } from '../../src/zk/index.js';
-import { FaultProxy } from '../harness/fault-proxy.js';
-import { closeClients, newClient, uniquePath, waitFor, zkConnect, sleep } from '../harness/zk.js';
+import { proxyToServer, stopProxies, type FaultProxy } from '../harness/fault-proxy.js';
+import { closeClients, newClient, uniquePath, waitFor, sleep } from '../harness/zk.js';
 
-const proxies: FaultProxy[] = [];
-async function proxy(): Promise<FaultProxy> {
-  const port = Number(zkConnect().split(':')[1]);
-  const p = await new FaultProxy(port).start();
-  proxies.push(p);
-  return p;
-}
+const proxy = (): Promise<FaultProxy> => proxyToServer();
 
 afterEach(async () => {
   await closeClients();
-  await Promise.all(proxies.splice(0).map((p) => p.stop()));
+  await stopProxies();
 });
 
 function record(client: ZkClient): { events: (StateChangeEvent & { at: number })[] } {
