@@ -1,5 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { KEEPER_SCRIPT } from './keeper.js';
+import { signalStatus } from './signals.js';
+import { groupHasLiveMember } from './group.js';
 
 /** A command to supervise: one string for `/bin/sh -c` (`--exec`), or an argv run directly (`-- cmd args`). */
 export type ChildCommand = { shell: string } | { argv: string[] };
@@ -9,64 +14,173 @@ export function describeCommand(command: ChildCommand): string {
 }
 
 /** Exit status as a shell reports it: the code, or 128 + the signal number. */
-function statusOf(code: number | null, signal: NodeJS.Signals | null): number {
+export function shellStatus(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
-  const number = signal ? constants.signals[signal] : undefined;
-  return 128 + (number ?? 0);
+  return signal ? signalStatus(signal) : 128;
+}
+
+const DEFAULT_CLEANUP_GRACE_MS = 5000;
+
+let perlPath: string | null | undefined;
+
+/** The keeper needs perl (essential on Debian, shipped with macOS); without it, a plain new session. */
+function findPerl(env: NodeJS.ProcessEnv): string | null {
+  if (perlPath !== undefined) return perlPath;
+  perlPath = null;
+  for (const dir of (env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+    try {
+      accessSync(join(dir, 'perl'), fsConstants.X_OK);
+      perlPath = join(dir, 'perl');
+      break;
+    } catch {
+      // not here
+    }
+  }
+  return perlPath;
+}
+
+export interface SuperviseOptions {
+  env: NodeJS.ProcessEnv;
+  /**
+   * The keeper SIGKILLs the whole group when `renew()` was not called for this long (ms): the hard bound of
+   * the supervision margin, enforced by a process zk-coord's own stalls cannot delay. 0 or absent: none.
+   */
+  deadlineMs?: number | undefined;
+  /**
+   * The first deadline, absolute (epoch ms): when the server last provably heard us plus the margin. Absent:
+   * `deadlineMs` from the keeper's start. Never later than that either way.
+   */
+  deadlineAt?: number | undefined;
+  /** After the command's own exit, how long what it left running in its group may take after SIGTERM. */
+  cleanupGraceMs?: number | undefined;
+  /** Written to the command's stdin, which is then closed (a queue item); without, it shares ours. */
+  input?: Buffer | undefined;
 }
 
 /**
- * A child process run while something is held (an ID, leadership, a lock). Its stdio is ours. `exited`
- * resolves with its exit status; 127 when it could not be started, like a shell.
+ * A command run while something is held (an ID, leadership, a lock), in a process group of its own led by the
+ * keeper (keeper.ts): every stop signals the whole group, the group dies with zk-coord, and nothing it started
+ * outlives the hold except what deliberately leaves the group (setsid). Its stdio is ours. `exited` resolves
+ * with the command's exit status (127 when it could not be started, like a shell) once the group is empty.
  */
 export class SupervisedChild {
   readonly exited: Promise<number>;
-  private readonly child: ChildProcess;
-  private done = false;
+  /** The keeper's pid, which is also the process group id. */
+  readonly pid: number | undefined;
+  /** Set when not even the keeper could be started. */
   startError: Error | undefined;
+  /** True when the death guarantee holds (the keeper runs); false on a machine without perl. */
+  readonly keeperRuns: boolean;
+  private readonly child: ChildProcess;
+  private readonly lifeline: Writable | undefined;
+  private statusKnown = false;
+  private groupGone = false;
 
-  constructor(command: ChildCommand, env: NodeJS.ProcessEnv) {
-    const [file, args] = 'shell' in command ? ['/bin/sh', ['-c', command.shell]] : [command.argv[0] ?? '', command.argv.slice(1)];
-    this.child = spawn(file, args, { env, stdio: 'inherit' });
-    this.exited = new Promise((resolve) => {
+  constructor(command: ChildCommand, options: SuperviseOptions) {
+    const argv = 'shell' in command ? ['/bin/sh', '-c', command.shell] : command.argv;
+    const perl = findPerl(options.env);
+    this.keeperRuns = perl !== null;
+    if (perl) {
+      const ms = (value: number | undefined, fallback: number): string => String(Math.max(0, Math.round(value ?? fallback)));
+      this.child = spawn(perl, ['-e', KEEPER_SCRIPT, ms(options.deadlineMs, 0), ms(options.cleanupGraceMs, DEFAULT_CLEANUP_GRACE_MS), ms(options.deadlineAt, 0), ...argv], {
+        env: options.env,
+        stdio: [options.input ? 'pipe' : 'inherit', 'inherit', 'inherit', 'pipe'],
+      });
+      this.lifeline = this.child.stdio[3] as Writable | undefined;
+      // A keeper already gone makes renewals fail with EPIPE: nothing to do, its exit is reported anyway.
+      this.lifeline?.on('error', () => undefined);
+    } else {
+      // A new session is the only new process group Node offers: group signals still work, the death guarantee does not.
+      this.child = spawn(argv[0] ?? '', argv.slice(1), { env: options.env, stdio: [options.input ? 'pipe' : 'inherit', 'inherit', 'inherit'], detached: true });
+    }
+    if (options.input && this.child.stdin) {
+      // A command that does not read its stdin closes the pipe early (EPIPE): that is its business.
+      this.child.stdin.on('error', () => undefined);
+      this.child.stdin.end(options.input);
+    }
+    this.pid = this.child.pid;
+    const cleanupGraceMs = options.cleanupGraceMs ?? DEFAULT_CLEANUP_GRACE_MS;
+    const status = new Promise<number>((resolve) => {
       this.child.on('error', (error) => {
         this.startError = error;
-        this.done = true;
         resolve(127);
       });
-      this.child.on('exit', (code, signal) => {
-        this.done = true;
-        resolve(statusOf(code, signal));
-      });
+      this.child.on('exit', (code, signal) => resolve(shellStatus(code, signal)));
+    });
+    this.exited = status.then(async (s) => {
+      this.statusKnown = true;
+      await this.emptyGroup(cleanupGraceMs);
+      return s;
     });
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
+  /**
+   * Moves the keeper's deadline to `until` (epoch ms; call it whenever the server was heard), or without it to
+   * the relative deadline from now (a hold whose keeper guards only against zk-coord's own death or stall).
+   */
+  renew(until?: number): void {
+    if (!this.statusKnown && this.lifeline?.writable) this.lifeline.write(`${until === undefined ? 0 : Math.round(until)}\n`);
   }
 
-  get running(): boolean {
-    return !this.done;
-  }
-
+  /** Signals the whole group (the command and everything it started). */
   signal(signal: NodeJS.Signals): void {
-    if (!this.done) this.child.kill(signal);
+    if (this.groupGone || this.pid === undefined) return;
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // ESRCH: nobody left in the group.
+    }
   }
 
-  /** `signal` (SIGTERM unless given), then SIGKILL after `graceMs`; resolves with the exit status. */
+  private groupAlive(): boolean {
+    if (this.pid === undefined) return false;
+    try {
+      process.kill(-this.pid, 0);
+    } catch {
+      return false;
+    }
+    return groupHasLiveMember(this.pid);
+  }
+
+  /**
+   * After the command's status is known: what it left in its group gets SIGTERM, then SIGKILL after the
+   * grace. Polled (every 20 ms, bounded by the grace): no event says a process group became empty.
+   */
+  private async emptyGroup(graceMs: number): Promise<void> {
+    if (!this.groupAlive()) {
+      this.groupGone = true;
+      return;
+    }
+    this.signal('SIGTERM');
+    const killAt = Date.now() + graceMs;
+    let killed = false;
+    for (let rounds = 0; this.groupAlive() && rounds < 1000; rounds += 1) {
+      if (!killed && Date.now() >= killAt) {
+        this.signal('SIGKILL');
+        killed = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    this.groupGone = true;
+  }
+
+  /** `signal` (SIGTERM unless given) to the group, SIGKILL after `graceMs`; resolves with the exit status once the group is empty. */
   async terminate(graceMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<number> {
-    if (this.done) return this.exited;
+    if (this.groupGone) return this.exited;
     this.signal(signal);
-    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
-    const status = await this.exited;
-    clearTimeout(timer);
-    return status;
+    const timer = setTimeout(() => this.signal('SIGKILL'), Math.max(0, graceMs));
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
 /**
  * Runs a hook command per event, one at a time and in order (`config watch --exec`), so a slow hook never
- * sees events out of order. Resolves `idle()` when the queue is empty.
+ * sees events out of order. Each runs in a process group of its own, like every supervised command.
+ * Resolves `idle()` when the queue is empty.
  */
 export class HookRunner {
   private queue: Promise<void> = Promise.resolve();
@@ -79,7 +193,7 @@ export class HookRunner {
 
   run(env: Record<string, string>): void {
     this.queue = this.queue.then(async () => {
-      const status = await new SupervisedChild({ shell: this.command }, { ...this.baseEnv, ...env }).exited;
+      const status = await new SupervisedChild({ shell: this.command }, { env: { ...this.baseEnv, ...env } }).exited;
       if (status !== 0) this.onFailure(status);
     });
   }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
+import { shellStatus } from './child.js';
 
 /** The zk-coord bin of this installation (bin/ beside dist/). */
 export const ZK_COORD_BIN = fileURLToPath(new URL('../../bin/zk-coord.cjs', import.meta.url));
@@ -27,7 +27,7 @@ export class CliProcess {
       this.child.on('close', (code, signal) => {
         this.done = true;
         this.notify();
-        resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+        resolve(shellStatus(code, signal));
       });
     });
   }
