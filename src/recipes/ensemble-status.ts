@@ -1,5 +1,6 @@
 import { NOT_WHITELISTED, fourLetterWord, parseSrvr } from '../zk/four-letter.js';
 import { formatServer, type ServerAddress } from '../zk/connection-string.js';
+import type { TlsOptions } from '../zk/tls-options.js';
 
 /** What one server of the connection string says about itself. */
 export interface ServerReport {
@@ -17,7 +18,7 @@ export interface ServerReport {
 }
 
 /** Asks each server `srvr` (the four-letter word) in parallel. Never throws: every answer is a report. */
-export async function probeServers(servers: readonly ServerAddress[], timeoutMs = 2000): Promise<ServerReport[]> {
+export async function probeServers(servers: readonly ServerAddress[], timeoutMs = 2000, tls?: TlsOptions): Promise<ServerReport[]> {
   return Promise.all(
     servers.map(async (s): Promise<ServerReport> => {
       const server = formatServer(s);
@@ -25,7 +26,7 @@ export async function probeServers(servers: readonly ServerAddress[], timeoutMs 
       const started = process.hrtime.bigint();
       let reply: string;
       try {
-        reply = await fourLetterWord(s.host, s.port, 'srvr', timeoutMs);
+        reply = await fourLetterWord(s.host, s.port, 'srvr', timeoutMs, tls);
       } catch (error) {
         return { ...empty, reachable: false, note: (error as Error).message };
       }

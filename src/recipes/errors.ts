@@ -1,21 +1,20 @@
 /** Errors the recipes throw on top of the connection layer's. */
+import { formatDuration } from '../units.js';
 
 /** Waiting (for a free ID, a lock, a pool slot) took longer than allowed. */
 export class WaitTimeoutError extends Error {
   override name = 'WaitTimeoutError';
   constructor(what: string, timeoutMs: number) {
-    super(`gave up waiting for ${what} after ${timeoutMs} ms`);
+    // Spelled as the options take it (`--timeout 2m` gives up "after 2m").
+    super(`gave up waiting for ${what} after ${formatDuration(timeoutMs)}`);
   }
 }
 
 /** What was asked for is held by someone else and the caller chose not to wait. */
 export class TakenError extends Error {
   override name = 'TakenError';
-  constructor(
-    what: string,
-    readonly holder?: string,
-  ) {
-    super(`${what} is taken${holder ? ` (held by ${holder})` : ''}`);
+  constructor(what: string) {
+    super(`${what} is taken`);
   }
 }
 
@@ -35,5 +34,16 @@ export class StoppedError extends Error {
     readonly reason?: unknown,
   ) {
     super('stopped');
+  }
+}
+
+/**
+ * The contenders on a path follow different libraries' conventions (or not the one asked for): each library
+ * would order them its own way, and mutual exclusion would not hold. Nothing is created (or ours is removed).
+ */
+export class ConventionConflictError extends Error {
+  override name = 'ConventionConflictError';
+  constructor(path: string, why: string) {
+    super(`${path}: ${why}`);
   }
 }

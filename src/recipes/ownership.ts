@@ -9,6 +9,7 @@ import {
   type WatchEvent,
   type ZkClient,
 } from '../zk/index.js';
+import type { Acl } from '../zk/acl.js';
 import { OwnershipLostError } from './errors.js';
 
 /** A node exists, owned by another session. */
@@ -18,7 +19,8 @@ export class HeldByOtherError extends NodeExistsError {
     readonly owner: bigint,
   ) {
     super(path);
-    this.message = `node already exists: ${path} (ephemeral owner ${hex(owner)})`;
+    // Owner 0: a persistent node (ZooKeeper's ephemeralOwner is 0 for those), which no session holds.
+    this.message = owner === 0n ? `node already exists: ${path} (a persistent node)` : `node already exists: ${path} (held by session ${hex(owner)})`;
   }
 }
 
@@ -35,12 +37,12 @@ export async function tryCreateEphemeral(
   client: ZkClient,
   path: string,
   data: Buffer,
-  options: { identifyHolder: boolean },
+  options: { identifyHolder: boolean; acl?: readonly Acl[] | undefined },
 ): Promise<EphemeralCreate> {
   let cutOff = false;
   for (;;) {
     try {
-      await client.create(path, data, 'ephemeral');
+      await client.create(path, data, 'ephemeral', options.acl);
     } catch (error) {
       if (error instanceof ConnectionLossError) cutOff = true;
       else if (!(error instanceof NodeExistsError)) throw error;
@@ -57,8 +59,8 @@ export async function tryCreateEphemeral(
  * Creates an ephemeral node and resolves with its stat once it is certainly ours. Rejects with
  * HeldByOtherError (a NodeExistsError) when another session holds it.
  */
-export async function createOwnedEphemeral(client: ZkClient, path: string, data: Buffer): Promise<Stat> {
-  const result = await tryCreateEphemeral(client, path, data, { identifyHolder: true });
+export async function createOwnedEphemeral(client: ZkClient, path: string, data: Buffer, acl?: readonly Acl[]): Promise<Stat> {
+  const result = await tryCreateEphemeral(client, path, data, { identifyHolder: true, acl });
   if ('stat' in result) return result.stat;
   throw new HeldByOtherError(path, result.holder ?? 0n);
 }

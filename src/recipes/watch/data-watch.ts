@@ -1,4 +1,4 @@
-import { NoNodeError, type Stat } from '../zk/index.js';
+import { NoNodeError, type Stat } from '../../zk/index.js';
 import { RearmingWatch } from './rearming-watch.js';
 
 /** What a data watch reports. `initial` comes once, first; the rest as they happen. */

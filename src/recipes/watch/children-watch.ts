@@ -1,4 +1,4 @@
-import { NoNodeError } from '../zk/index.js';
+import { NoNodeError } from '../../zk/index.js';
 import { RearmingWatch } from './rearming-watch.js';
 
 interface Snapshot {

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { NoNodeError, type ZkClient } from '../zk/index.js';
-import { ChildrenWatch, type ChildrenEvent } from './children-watch.js';
-import { sortContenders } from './contenders.js';
+import { NoNodeError, type ZkClient } from '../../zk/index.js';
+import { ChildrenWatch, type ChildrenEvent } from '../watch/children-watch.js';
+import { CONVENTIONS, ZK_COORD, conventionsPresent, resolveConvention, type Convention, type ConventionChoice } from './conventions.js';
+import { ConventionConflictError } from '../errors.js';
 
 /** The current leader as an observer sees it; `undefined` fields when nobody leads. */
 export interface LeaderView {
@@ -13,6 +14,8 @@ export interface LeaderView {
 
 interface ObserverEvents {
   leader: [LeaderView];
+  /** The candidates disagree (among themselves, or with the choice): resolveConvention's message; undefined once resolved. */
+  conflict: [string | undefined];
   error: [Error];
 }
 
@@ -24,11 +27,14 @@ interface ObserverEvents {
 export class LeaderObserver extends EventEmitter<ObserverEvents> {
   private readonly children: ChildrenWatch;
   private lastPath: string | undefined | null = null;
+  private lastConflict: string | undefined;
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
     private client: ZkClient,
     readonly parent: string,
+    /** Whose order decides the leader; default: detected from the candidates present (zk-coord's when unclear). */
+    private readonly compat: ConventionChoice = { conventions: CONVENTIONS },
   ) {
     super();
     this.children = new ChildrenWatch(client, parent);
@@ -55,8 +61,31 @@ export class LeaderObserver extends EventEmitter<ObserverEvents> {
     this.children.stop();
   }
 
+  /** The one convention present if the choice allows it; else the choice's first (a lone --compat), else ours. */
+  private conventionFor(children: readonly string[]): Convention {
+    const present = conventionsPresent(children);
+    if (present.length === 1 && this.compat.conventions.includes(present[0]!)) return present[0]!;
+    return this.compat.conventions.length === 1 ? this.compat.conventions[0]! : ZK_COORD;
+  }
+
+  /** Whom the leader is by is a guess when the candidates disagree: say so, once per change, as elect status does. */
+  private checkConflict(children: readonly string[]): void {
+    let conflict: string | undefined;
+    try {
+      resolveConvention(this.parent, children, this.compat, 'candidate');
+    } catch (error) {
+      if (!(error instanceof ConventionConflictError)) throw error;
+      conflict = error.message;
+    }
+    if (conflict !== this.lastConflict) {
+      this.lastConflict = conflict;
+      this.emit('conflict', conflict);
+    }
+  }
+
   private async onChildren(event: ChildrenEvent): Promise<void> {
-    const sorted = sortContenders(this.parent, event.children);
+    this.checkConflict(event.children);
+    const sorted = this.conventionFor(event.children).sort(this.parent, event.children);
     for (const head of sorted) {
       if (head.path === this.lastPath) return;
       try {

@@ -1,5 +1,6 @@
-import { createOwnedEphemeral } from './ownership.js';
-import { NoNodeError, NodeExistsError, parentOf, type Stat, type ZkClient } from '../zk/index.js';
+import { createOwnedEphemeral } from '../ownership.js';
+import { NoNodeError, NodeExistsError, parentOf, type Stat, type ZkClient } from '../../zk/index.js';
+import type { Acl } from '../../zk/acl.js';
 
 export interface WriteResult {
   stat: Stat;
@@ -15,7 +16,7 @@ export async function writeValue(
   client: ZkClient,
   path: string,
   value: Buffer,
-  options: { version?: number; createParents?: boolean } = {},
+  options: { version?: number; createParents?: boolean; acl?: readonly Acl[] | undefined; parentAcl?: readonly Acl[] | undefined } = {},
 ): Promise<WriteResult> {
   if (options.version !== undefined) return { stat: await client.setData(path, value, options.version), created: false };
   for (;;) {
@@ -25,8 +26,8 @@ export async function writeValue(
       if (!(error instanceof NoNodeError)) throw error;
     }
     try {
-      if (options.createParents) await client.mkdirp(parentOf(path));
-      await client.create(path, value);
+      if (options.createParents) await client.mkdirp(parentOf(path), Buffer.alloc(0), options.parentAcl);
+      await client.create(path, value, 'persistent', options.acl);
       const created = await client.exists(path);
       if (created) return { stat: created, created: true };
     } catch (error) {
@@ -44,10 +45,10 @@ export async function createEphemeral(
   client: ZkClient,
   path: string,
   value: Buffer,
-  options: { createParents?: boolean } = {},
+  options: { createParents?: boolean; acl?: readonly Acl[] | undefined; parentAcl?: readonly Acl[] | undefined } = {},
 ): Promise<Stat> {
-  if (options.createParents) await client.mkdirp(parentOf(path));
-  return createOwnedEphemeral(client, path, value);
+  if (options.createParents) await client.mkdirp(parentOf(path), Buffer.alloc(0), options.parentAcl);
+  return createOwnedEphemeral(client, path, value, options.acl);
 }
 
 /** Deletes a node (with its subtree when `recursive`); returns how many nodes were deleted. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { StateChangeEvent, WatchEvent, ZkClient } from '../zk/index.js';
+import type { StateChangeEvent, WatchEvent, ZkClient } from '../../zk/index.js';
 
 /**
  * The engine of a followed znode (kazoo DataWatch / ChildrenWatch): read with a one-shot watch, re-arm by
@@ -13,7 +13,7 @@ export abstract class RearmingWatch<Snapshot, Events extends Record<keyof Events
   private reading = false;
   private dirty = false;
   protected stopped = false;
-  /** One function for the watch's whole life: the client dedupes watchers by identity (#72). */
+  /** One function for the watch's whole life: the client dedupes watchers by identity (the client library's issue #72). */
   protected readonly onWatch = (_event: WatchEvent): void => this.refresh();
   private readonly onState = (event: StateChangeEvent): void => {
     // After a suspension the library replays our watch, but one re-read also covers a firing we missed. Not

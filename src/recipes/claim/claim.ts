@@ -1,7 +1,8 @@
-import { hex, joinPath, type Stat, type ZkClient } from '../zk/index.js';
-import { tryCreateEphemeral } from './ownership.js';
-import { TakenError } from './errors.js';
-import { Wakeup } from './wakeup.js';
+import { hex, joinPath, type Stat, type ZkClient } from '../../zk/index.js';
+import type { Acl } from '../../zk/acl.js';
+import { tryCreateEphemeral } from '../ownership.js';
+import { TakenError } from '../errors.js';
+import { Wakeup } from '../wakeup.js';
 
 export interface ClaimOptions {
   /** Parent znode; created (with its ancestors) when missing. */
@@ -20,6 +21,10 @@ export interface ClaimOptions {
   /** Earlier sessions of this same holder (after a loss): their nodes are recognised as ours, expiring. */
   previousSessions?: readonly bigint[] | undefined;
   onEvent?: ((event: ClaimEvent) => void) | undefined;
+  /** ACL of the ID node (default world:anyone:cdrwa). */
+  acl?: readonly Acl[] | undefined;
+  /** ACL of the parents we create (default world:anyone:cdrwa). */
+  parentAcl?: readonly Acl[] | undefined;
 }
 
 export type ClaimEvent =
@@ -66,7 +71,7 @@ export async function claimLowestFreeId(client: ZkClient, options: ClaimOptions)
   const deadline = options.waitTimeoutMs !== undefined ? Date.now() + options.waitTimeoutMs : undefined;
   const wakeup = new Wakeup();
   const previous = new Set(options.previousSessions ?? []);
-  await client.mkdirp(parent);
+  await client.mkdirp(parent, Buffer.alloc(0), options.parentAcl);
   for (;;) {
     wakeup.reset();
     // The child watch is armed on every listing; it matters only when we end up waiting.
@@ -88,7 +93,7 @@ export async function claimLowestFreeId(client: ZkClient, options: ClaimOptions)
         break;
       }
       const path = joinPath(parent, String(candidate));
-      const created = await tryCreateEphemeral(client, path, options.data, { identifyHolder: false });
+      const created = await tryCreateEphemeral(client, path, options.data, { identifyHolder: false, acl: options.acl });
       if ('stat' in created) return { id: candidate, path, token: created.stat.czxid, sessionId: client.sessionId, stat: created.stat };
       // Taken by another claimer between our listing and our create: the next number, no re-listing.
       held.add(candidate);
