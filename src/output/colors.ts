@@ -1,5 +1,7 @@
 /** Semantic colours. Identity functions when colour is off, so callers never branch on it. */
 export interface Colors {
+  /** Whether these colour at all (the spinner follows it: ora's own colour check ignores NO_COLOR). */
+  readonly on: boolean;
   ok(text: string): string;
   warn(text: string): string;
   error(text: string): string;
@@ -8,7 +10,7 @@ export interface Colors {
   accent(text: string): string;
 }
 
-const plain: Colors = { ok: (t) => t, warn: (t) => t, error: (t) => t, dim: (t) => t, bold: (t) => t, accent: (t) => t };
+const plain: Colors = { on: false, ok: (t) => t, warn: (t) => t, error: (t) => t, dim: (t) => t, bold: (t) => t, accent: (t) => t };
 
 /**
  * Colour only for a TTY, never with NO_COLOR or --no-color, always with FORCE_COLOR. chalk is loaded only
@@ -22,6 +24,7 @@ export async function createColors(options: { enabled: boolean | undefined; isTT
   const Chalk = await (await import('./terminal-libraries.js')).loadChalk();
   const chalk = new Chalk({ level: 1 });
   return {
+    on: true,
     ok: (t) => chalk.green(t),
     warn: (t) => chalk.yellow(t),
     error: (t) => chalk.red(t),

@@ -3,8 +3,9 @@
  * retitle the window or hide text) become visible escapes. Newlines and tabs stay when `keepLayout`.
  */
 export function escapeControl(text: string, keepLayout = false): string {
+  // C0, DEL, C1, and the bidirectional overrides and isolates (U+202E turns the rest of a line around).
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
     if (keepLayout && (ch === '\n' || ch === '\t')) return ch;
     switch (ch) {
       case '\n':
@@ -16,7 +17,7 @@ export function escapeControl(text: string, keepLayout = false): string {
       case '\u001b':
         return '\\e';
       default:
-        return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+        return ch.charCodeAt(0) > 0xff ? `\\u${ch.charCodeAt(0).toString(16)}` : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
     }
   });
 }
@@ -25,4 +26,9 @@ export function escapeControl(text: string, keepLayout = false): string {
 export function previewData(data: Buffer, max = 80): string {
   const text = escapeControl(data.toString('utf8'));
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** `1 child`, `2 children`, `1 node`, `0 nodes`: a count and its noun, in the right number. */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
 }

@@ -8,6 +8,17 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * What a broken stdout/stderr means for this process: set by the bin's stream error handlers and by holders.
+ * Writes to a broken stream are dropped (Printer checks), never retried.
+ */
+export const outputPolicy = {
+  /** A holder is running: a closed stdout must not end it (see run.ts). */
+  holding: false,
+  stdoutBroken: false,
+  stderrBroken: false,
+};
+
 export function processIo(): Io {
   return {
     stdout: process.stdout,
@@ -19,4 +30,11 @@ export function processIo(): Io {
     },
     env: process.env,
   };
+}
+
+/** All of stdin, as bytes (config set -, queue push, config import -). */
+export async function readAllStdin(io: Io): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks);
 }

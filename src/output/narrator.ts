@@ -1,7 +1,17 @@
 import { createInterface } from 'node:readline';
-import type { Narrator } from '../demo/scenarios.js';
 import type { Io } from './io.js';
 import type { Printer } from './printer.js';
+
+/** What a demo scenario says as it plays (the demo's voice); printed here, played in src/demo/. */
+export interface Narrator {
+  /** `seed`: the seed the scenario plays (e.g. '000: …'); or, with `source`, where else it comes from (an issue). */
+  scenario(title: string, seed: string, source?: string): void;
+  step(text: string): Promise<void>;
+  command(text: string): void;
+  primitive(text: string): void;
+  ok(text: string): void;
+  output(line: string): void;
+}
 
 /**
  * The demo's voice: its narration is the demo's result, so it goes to stdout (one JSON object per line in
@@ -12,9 +22,10 @@ export function createNarrator(printer: Printer, io: Io, options: { step: boolea
   let scenario = '';
   const emit = (kind: string, text: string, line: string): void => printer.result(line, { scenario, kind, text });
   return {
-    scenario(title, seed) {
+    scenario(title, seed, source) {
       scenario = title;
-      printer.result(['', colors.bold(`== ${title} (seed ${seed})`)], { scenario, kind: 'scenario', text: title, seed });
+      const origin = source ? `${source}: ${seed}` : `seed ${seed}`;
+      printer.result(['', colors.bold(`== ${title} (${origin})`)], { scenario, kind: 'scenario', text: title, ...(source ? { source: origin } : { seed }) });
     },
     async step(text) {
       if (options.step && io.stdin.isTTY) {

@@ -1,14 +1,14 @@
 import type { Colors } from './colors.js';
-import type { Io } from './io.js';
+import { escapeControl } from './escape.js';
+import { outputPolicy, type Io } from './io.js';
 
 export type OutputFormat = 'text' | 'json';
 
 export interface Spinner {
-  update(text: string): void;
   stop(): void;
 }
 
-const idleSpinner: Spinner = { update: () => {}, stop: () => {} };
+const idleSpinner: Spinner = { stop: () => {} };
 
 /** bigint has no JSON form of its own: zxids and session ids travel as decimal strings unless formatted first. */
 function jsonReplacer(_key: string, value: unknown): unknown {
@@ -42,6 +42,7 @@ export class Printer {
 
   /** One result: the text lines in text mode, the object as one JSON line in JSON mode. */
   result(text: string | readonly string[], json: unknown): void {
+    if (outputPolicy.stdoutBroken) return;
     if (this.json) {
       this.io.stdout.write(`${JSON.stringify(json, jsonReplacer)}\n`);
     } else {
@@ -50,15 +51,27 @@ export class Printer {
     }
   }
 
+  /**
+   * Several results in one write (text lines, or one JSON object per line): a tree of 10k nodes printed
+   * line by line cost ~1 s of write calls alone.
+   */
+  results(entries: ReadonlyArray<readonly [text: string | readonly string[], json: unknown]>): void {
+    if (entries.length === 0 || outputPolicy.stdoutBroken) return;
+    const lines = this.json
+      ? entries.map(([, json]) => JSON.stringify(json, jsonReplacer))
+      : entries.flatMap(([text]) => (typeof text === 'string' ? [text] : [...text]));
+    if (lines.length > 0) this.io.stdout.write(`${lines.join('\n')}\n`);
+  }
+
   /** Bytes to stdout exactly as given. */
   bytes(data: Buffer): void {
-    this.io.stdout.write(data);
+    if (!outputPolicy.stdoutBroken) this.io.stdout.write(data);
   }
 
   private stderrLine(text: string): void {
     this.activeSpinner?.stop();
     this.activeSpinner = undefined;
-    this.io.stderr.write(`${text}\n`);
+    if (!outputPolicy.stderrBroken) this.io.stderr.write(`${text}\n`);
   }
 
   /** Progress and state changes, on stderr; silent with --quiet. */
@@ -68,11 +81,20 @@ export class Printer {
 
   /** Something the user should know even with --quiet (a suspended session, a lost lock). */
   warn(text: string): void {
-    this.stderrLine(this.colors.warn(`warning: ${text}`));
+    this.stderrLine(this.colors.warn(`warning: ${escapeControl(text)}`));
   }
 
-  error(text: string): void {
-    this.stderrLine(this.colors.error(`error: ${text}`));
+  /**
+   * The error a command ends with. Control characters (from a path or a value in the message) are escaped, so
+   * a message cannot drive the terminal or forge lines. With -o json: one JSON object on stderr,
+   * `{"error": message, "exitCode": n}`, for scripts that parse both streams.
+   */
+  error(text: string, exitCode?: number): void {
+    if (this.json) {
+      this.stderrLine(JSON.stringify({ error: text, ...(exitCode !== undefined ? { exitCode } : {}) }));
+      return;
+    }
+    this.stderrLine(this.colors.error(`error: ${escapeControl(text)}`));
   }
 
   /** A ZooKeeper operation as zkCli would spell it (--trace). */
@@ -80,18 +102,28 @@ export class Printer {
     this.stderrLine(this.colors.dim(`[zk] ${command}`));
   }
 
-  /** An ora spinner on stderr, only for a human watching a TTY (never with --quiet or JSON). */
-  async spinner(text: string): Promise<Spinner> {
-    if (this.quiet || this.json || this.io.stderr.isTTY !== true) return idleSpinner;
+  /** Whether spinner() draws one: a human watching a sized TTY, without --quiet or JSON. */
+  get spins(): boolean {
+    if (this.quiet || this.json || this.io.stderr.isTTY !== true) return false;
     // A terminal that reports no width (a pty nobody sized, as some CI runners and `script` give) makes ora
     // compute an unbounded number of lines to clear and loop forever on stop: no spinner there.
-    if (!((this.io.stderr as { columns?: number }).columns! > 0)) return idleSpinner;
+    return (this.io.stderr as { columns?: number }).columns! > 0;
+  }
+
+  /**
+   * An ora spinner on stderr when `spins`; otherwise (CI, a pipe, an unsized pty) one plain `text…` line after
+   * `plainAfterMs`, so a slow connect is not silent (never with --quiet or JSON).
+   */
+  async spinner(text: string, plainAfterMs = 750): Promise<Spinner> {
+    if (!this.spins) {
+      if (this.quiet || this.json) return idleSpinner;
+      const timer = setTimeout(() => this.note(`${text}…`), plainAfterMs);
+      timer.unref();
+      return { stop: () => clearTimeout(timer) };
+    }
     const ora = await (await import('./terminal-libraries.js')).loadOra();
-    const spinner = ora({ text, stream: this.io.stderr }).start();
+    const spinner = ora({ text, stream: this.io.stderr, color: this.colors.on ? 'cyan' : false }).start();
     const handle: Spinner = {
-      update: (t) => {
-        spinner.text = t;
-      },
       stop: () => {
         spinner.stop();
         if (this.activeSpinner === handle) this.activeSpinner = undefined;

@@ -1,9 +1,9 @@
 /** Pure renderings of domain results as text lines and JSON objects. No I/O here. */
-import type { ChildrenEvent } from '../recipes/children-watch.js';
-import type { DataEvent } from '../recipes/data-watch.js';
+import type { ChildrenEvent } from '../recipes/watch/children-watch.js';
+import type { DataEvent } from '../recipes/watch/data-watch.js';
 import type { TreeEntry } from '../recipes/tree.js';
 import { describeLoss, hex, type Stat, type StateChangeEvent, type ZkClient } from '../zk/index.js';
-import { escapeControl, previewData } from './escape.js';
+import { escapeControl, plural, previewData } from './escape.js';
 
 /** Data in JSON: UTF-8 text as is, anything else as base64 (flagged), so every byte survives. */
 export function dataJson(data: Buffer): { value: string; encoding?: 'base64' } {
@@ -28,13 +28,13 @@ export function statJson(stat: Stat): Record<string, unknown> {
   };
 }
 
-/** The stat block as zkCli's `stat` prints it. */
-export function statLines(stat: Stat): string[] {
+/** The stat block as zkCli's `stat` prints it (its fields, in its order; dates as `formatDate` writes them). */
+export function statLines(stat: Stat, formatDate: (date: Date) => string = (d) => d.toUTCString()): string[] {
   return [
     `cZxid = ${hex(stat.czxid)}`,
-    `ctime = ${stat.ctime.toUTCString()}`,
+    `ctime = ${formatDate(stat.ctime)}`,
     `mZxid = ${hex(stat.mzxid)}`,
-    `mtime = ${stat.mtime.toUTCString()}`,
+    `mtime = ${formatDate(stat.mtime)}`,
     `pZxid = ${hex(stat.pzxid)}`,
     `cversion = ${stat.cversion}`,
     `dataVersion = ${stat.version}`,
@@ -45,9 +45,15 @@ export function statLines(stat: Stat): string[] {
   ];
 }
 
-export function describeStateLine(client: ZkClient, event: StateChangeEvent): string {
+/**
+ * `now` is when the line is printed: the session expires a whole timeout after the server last heard from us,
+ * which was before the disconnect was noticed, so what is left is counted from the last reply, not from now.
+ */
+export function describeStateLine(client: ZkClient, event: StateChangeEvent, now = Date.now()): string {
   if (event.state === 'suspended') {
-    return `connection to ${client.server ?? 'ZooKeeper'} lost; session ${client.sessionIdHex} may still be alive (lost after ${client.sessionTimeoutMs} ms without a server)`;
+    // zk-coord itself counts the session as lost once no reply has proved for T that the server heard us.
+    const left = Math.max(0, client.heardUsAt + client.sessionTimeoutMs - now);
+    return `connection to ${client.server ?? 'ZooKeeper'} lost; session ${client.sessionIdHex} may still be alive (it expires unless a server is reached within ${left} ms; last reply ${now - client.lastHeardAt} ms ago)`;
   }
   if (event.state === 'connected') return `reconnected to ${event.server ?? client.server ?? 'ZooKeeper'}, same session ${client.sessionIdHex}`;
   return `connection ${event.state}`;
@@ -61,6 +67,7 @@ export function describeLossLine(event: StateChangeEvent): string {
 export function treeEntryLine(entry: TreeEntry, options: { full: boolean; long: boolean }): string {
   const name = escapeControl(options.full ? entry.path : entry.name);
   const parts = [name];
+  if (entry.unreadable) parts.push('[not authorised]');
   if (entry.stat && entry.stat.ephemeralOwner !== 0n) parts.push(`[ephemeral ${hex(entry.stat.ephemeralOwner)}]`);
   if (options.long && entry.stat) {
     parts.push(`v${entry.stat.version}`, `${entry.stat.dataLength}B`);
@@ -77,12 +84,13 @@ export function treeEntryJson(entry: TreeEntry, long: boolean): Record<string, u
   };
   if (long && entry.stat) json.stat = statJson(entry.stat);
   if (long && entry.data) json.data = dataJson(entry.data);
+  if (entry.unreadable) json.readable = false;
   return json;
 }
 
 export function childrenEventLines(event: ChildrenEvent): string[] {
   if (event.initial) {
-    return event.exists ? [`${event.path}: ${event.children.length} children`, ...event.children.map((c) => `  ${escapeControl(c)}`)] : [`${event.path}: does not exist`];
+    return event.exists ? [`${event.path}: ${plural(event.children.length, 'child', 'children')}`, ...event.children.map((c) => `  ${escapeControl(c)}`)] : [`${event.path}: does not exist`];
   }
   if (!event.exists) return [`deleted  ${event.path}`];
   return [...event.added.map((c) => `added    ${escapeControl(c)}`), ...event.removed.map((c) => `removed  ${escapeControl(c)}`)];
