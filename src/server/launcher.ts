@@ -3,13 +3,16 @@
  * serves both the test harness and `zk-coord server`, so what the tests run is what users run.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { fourLetterWord, parseSrvr } from '../zk/four-letter.js';
 import { LaunchError } from './launch-error.js';
+import { ensureTlsMaterial, type TlsMaterial } from './tls-material.js';
+import { groupHasLiveMember } from '../process/group.js';
 
 export { LaunchError };
+export type { TlsMaterial };
 
 export interface ZooKeeperInstallation {
   java: string;
@@ -80,8 +83,46 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A free TCP port on 127.0.0.1, as the kernel hands it out. */
-export function freePort(): Promise<number> {
+/**
+ * The kernel's ephemeral range: outgoing connections take their local ports from it (Linux reads it from
+ * /proc; 49152–65535 is the IANA range macOS and Windows use).
+ */
+function ephemeralPortRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low!, high!];
+  } catch {
+    // not Linux
+  }
+  return [49152, 65535];
+}
+
+const LOWEST_CHOSEN_PORT = 20_000;
+
+/**
+ * A free TCP port on 127.0.0.1 below the kernel's ephemeral range. A port the kernel hands out for listen(0)
+ * comes from that range, and once its server stops (a restart), any outgoing connection on the machine may
+ * take it as its local port; the server then cannot bind it again (EADDRINUSE, SO_REUSEADDR or not). Seen in
+ * CI: a restarted test server found its port taken and never came back.
+ */
+export async function freePort(): Promise<number> {
+  const [ephemeralLow] = ephemeralPortRange();
+  const span = ephemeralLow - LOWEST_CHOSEN_PORT;
+  for (let attempt = 0; span > 1000 && attempt < 100; attempt += 1) {
+    const port = LOWEST_CHOSEN_PORT + Math.floor(Math.random() * span);
+    // Never the same port twice from this process: an ensemble's ports are all chosen before any binds.
+    if (handedOut.has(port)) continue;
+    if (await portIsFree(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  return kernelPort();
+}
+
+const handedOut = new Set<number>();
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -96,7 +137,10 @@ export function freePort(): Promise<number> {
 
 export interface NodeSpec {
   id: number;
+  /** Plain client port (also the four-letter-word port the launcher probes). */
   clientPort: number;
+  /** TLS client port (`secureClientPort`), with LaunchOptions.tls. */
+  secureClientPort?: number;
   quorumPort: number;
   electionPort: number;
   dataDir: string;
@@ -108,6 +152,9 @@ export interface LaunchOptions {
   size: number;
   /** Client ports; defaults to free ports. */
   clientPorts?: number[];
+  /** An ensemble's quorum (peer) and leader-election ports; default to free ports. */
+  quorumPorts?: number[];
+  electionPorts?: number[];
   /** Root folder: each server gets `<baseDir>/server-<id>/`. */
   baseDir: string;
   /** Default 2000 (ZooKeeper's own). Tests use less so sessions expire in seconds. */
@@ -116,8 +163,16 @@ export interface LaunchOptions {
   enforceQuota?: boolean;
   /** Servers stop by themselves once this process is gone (tests); `server start` leaves it unset. */
   ownerPid?: number;
+  /**
+   * Serve TLS on a `secureClientPort` of each server too (Netty connection factory; the quorum stays plain),
+   * with a throwaway CA and certificates in `<baseDir>/tls` unless `material` is given. `mutual`: clients must
+   * present a certificate signed by that CA (`ssl.clientAuth=need`).
+   */
+  tls?: { mutual?: boolean; material?: TlsMaterial; secureClientPorts?: number[] };
   /** How long to wait for every server to serve. Default 30 s. */
   readyTimeoutMs?: number;
+  /** Java system properties for every server, as `-Dname=value` (e.g. a raised `jute.maxbuffer`). */
+  systemProperties?: Record<string, string>;
   installation?: ZooKeeperInstallation;
 }
 
@@ -130,9 +185,42 @@ export interface LaunchedEnsemble {
   nodes: LaunchedNode[];
   /** `127.0.0.1:p1,127.0.0.1:p2,…` */
   connectString: string;
+  /** The secure client ports, with LaunchOptions.tls. */
+  secureConnectString?: string;
+  tls?: TlsMaterial & { mutual: boolean };
 }
 
-function configText(node: NodeSpec, all: NodeSpec[], tickTimeMs: number): string {
+/**
+ * Netty jars ZooKeeper's TLS needs beyond what Debian's zookeeper.jar manifest lists (its Class-Path names
+ * netty-handler, -buffer, -common, -transport but not -codec, which SslHandler extends, nor -resolver): all
+ * from Debian's libnetty-java, a dependency of the zookeeper package.
+ */
+const DEBIAN_NETTY_JARS = ['netty-codec.jar', 'netty-resolver.jar', 'netty-transport-native-unix-common.jar'];
+
+export const NETTY_HINT = 'TLS needs the Netty jars in /usr/share/java: on Debian/Ubuntu `sudo apt-get install -y libnetty-java`';
+
+function tlsClasspath(install: ZooKeeperInstallation): string {
+  if (!install.classpath.includes('/usr/share/java/zookeeper.jar')) return install.classpath;
+  const jars = DEBIAN_NETTY_JARS.map((j) => join('/usr/share/java', j));
+  const missing = jars.filter((j) => !existsSync(j));
+  if (missing.length > 0) throw new LaunchError(`${NETTY_HINT} (missing ${missing.join(', ')})`);
+  return [install.classpath, ...jars].join(':');
+}
+
+function tlsConfigLines(node: NodeSpec, tls: { mutual: boolean; material: TlsMaterial }): string[] {
+  return [
+    `secureClientPort=${node.secureClientPort}`,
+    'secureClientPortAddress=127.0.0.1',
+    'serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory',
+    `ssl.keyStore.location=${tls.material.serverStore}`,
+    'ssl.keyStore.type=PEM',
+    `ssl.trustStore.location=${tls.material.caCert}`,
+    'ssl.trustStore.type=PEM',
+    `ssl.clientAuth=${tls.mutual ? 'need' : 'none'}`,
+  ];
+}
+
+function configText(node: NodeSpec, all: NodeSpec[], tickTimeMs: number, tls?: { mutual: boolean; material: TlsMaterial }): string {
   const lines = [
     `tickTime=${tickTimeMs}`,
     'initLimit=10',
@@ -145,6 +233,7 @@ function configText(node: NodeSpec, all: NodeSpec[], tickTimeMs: number): string
     '4lw.commands.whitelist=*',
     'autopurge.purgeInterval=0',
   ];
+  if (tls && node.secureClientPort !== undefined) lines.push(...tlsConfigLines(node, tls));
   if (all.length > 1) {
     for (const peer of all) lines.push(`server.${peer.id}=127.0.0.1:${peer.quorumPort}:${peer.electionPort}`);
   }
@@ -163,7 +252,8 @@ function spawnNode(node: NodeSpec, all: NodeSpec[], options: LaunchOptions, inst
   const confDir = join(node.dataDir, 'conf');
   mkdirSync(confDir, { recursive: true });
   const cfg = join(confDir, 'zoo.cfg');
-  writeFileSync(cfg, configText(node, all, options.tickTimeMs ?? 2000));
+  const tls = options.tls?.material ? { mutual: options.tls.mutual === true, material: options.tls.material } : undefined;
+  writeFileSync(cfg, configText(node, all, options.tickTimeMs ?? 2000, tls));
   writeFileSync(join(confDir, 'log4j.properties'), LOG4J);
   if (all.length > 1) writeFileSync(join(node.dataDir, 'myid'), `${node.id}\n`);
   const args = [
@@ -172,8 +262,9 @@ function spawnNode(node: NodeSpec, all: NodeSpec[], options: LaunchOptions, inst
     '-XX:TieredStopAtLevel=1',
     `-Dzookeeper.enforceQuota=${options.enforceQuota ? 'true' : 'false'}`,
     '-Dzookeeper.jmx.log4j.disable=true',
+    ...Object.entries(options.systemProperties ?? {}).map(([name, value]) => `-D${name}=${value}`),
     '-cp',
-    `${confDir}:${install.classpath}`,
+    `${confDir}:${tls ? tlsClasspath(install) : install.classpath}`,
     'org.apache.zookeeper.server.quorum.QuorumPeerMain',
     cfg,
   ];
@@ -196,8 +287,11 @@ function spawnNode(node: NodeSpec, all: NodeSpec[], options: LaunchOptions, inst
   return { ...node, pgid: child.pid };
 }
 
-/** Resolves once `srvr` reports a mode for the server (it serves requests). */
-export async function waitServing(port: number, timeoutMs: number): Promise<string> {
+/**
+ * Resolves once `srvr` reports a mode for the server (it serves requests). With the launched node, a server
+ * that exits while starting fails at once, naming the last error its log holds (a port taken, say).
+ */
+export async function waitServing(port: number, timeoutMs: number, node?: LaunchedNode): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -206,8 +300,23 @@ export async function waitServing(port: number, timeoutMs: number): Promise<stri
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new LaunchError(`ZooKeeper on port ${port} did not start serving within ${timeoutMs} ms`);
+    if (node && !isRunning(node)) throw new LaunchError(`ZooKeeper on port ${port} exited while starting${lastLogError(node.logFile)}`);
+    if (Date.now() > deadline) throw new LaunchError(`ZooKeeper on port ${port} did not start serving within ${timeoutMs} ms${lastLogError(node?.logFile)}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function lastLogError(logFile: string | undefined): string {
+  if (!logFile) return '';
+  try {
+    // The log is appended to across restarts: only this start's lines count. A Java throwable's own line
+    // ("java.net.BindException: Address already in use") says more than the ERROR lines around it.
+    const all = readFileSync(logFile, 'utf8').split('\n');
+    const lines = all.slice(Math.max(0, all.findLastIndex((l) => l.includes('Reading configuration from'))));
+    const error = lines.find((l) => /^[\w.$]+(Exception|Error): /.test(l)) ?? lines.find((l) => /\b(ERROR|FATAL)\b/.test(l));
+    return error ? `; its log (${logFile}) says: ${error.trim().slice(0, 400)}` : `; see its log: ${logFile}`;
+  } catch {
+    return '';
   }
 }
 
@@ -220,8 +329,9 @@ export async function planEnsemble(options: LaunchOptions): Promise<NodeSpec[]> 
     nodes.push({
       id,
       clientPort: options.clientPorts?.[i] ?? (await freePort()),
-      quorumPort: options.size > 1 ? await freePort() : 0,
-      electionPort: options.size > 1 ? await freePort() : 0,
+      ...(options.tls ? { secureClientPort: options.tls.secureClientPorts?.[i] ?? (await freePort()) } : {}),
+      quorumPort: options.size > 1 ? (options.quorumPorts?.[i] ?? (await freePort())) : 0,
+      electionPort: options.size > 1 ? (options.electionPorts?.[i] ?? (await freePort())) : 0,
       dataDir: join(dir, 'data'),
       logFile: join(dir, 'zookeeper.log'),
     });
@@ -233,22 +343,47 @@ export async function planEnsemble(options: LaunchOptions): Promise<NodeSpec[]> 
 export async function launchEnsemble(options: LaunchOptions): Promise<LaunchedEnsemble> {
   const install = options.installation ?? findInstallation();
   if (!install) throw new LaunchError(INSTALL_HINT);
-  const specs = await planEnsemble(options);
-  const nodes = specs.map((spec) => spawnNode(spec, specs, options, install));
-  try {
-    await Promise.all(nodes.map((n) => waitServing(n.clientPort, options.readyTimeoutMs ?? 30_000)));
-  } catch (error) {
-    for (const node of nodes) stopNode(node);
-    throw error;
+  if (options.tls && !options.tls.material) options = { ...options, tls: { ...options.tls, material: await ensureTlsMaterial(join(options.baseDir, 'tls')) } };
+  let nodes: LaunchedNode[] = [];
+  // Ports we chose may be taken between the check and the JVM's bind (another process, another test worker):
+  // choose again, once. Ports the caller gave are the caller's to fix.
+  const chosenByUs = !options.clientPorts && !options.quorumPorts && !options.electionPorts && !options.tls?.secureClientPorts;
+  for (let attempt = 1; ; attempt += 1) {
+    const specs = await planEnsemble(options);
+    nodes = specs.map((spec) => spawnNode(spec, specs, options, install));
+    try {
+      await Promise.all(nodes.map((n) => waitServing(n.clientPort, options.readyTimeoutMs ?? 30_000, n)));
+      break;
+    } catch (error) {
+      for (const node of nodes) stopNode(node);
+      const portTaken = error instanceof LaunchError && /BindException|Address already in use/.test(error.message);
+      if (!portTaken || !chosenByUs || attempt >= 2) throw error;
+      for (const node of nodes) await stopNodeAndWait(node, 2000);
+    }
   }
-  return { nodes, connectString: nodes.map((n) => `127.0.0.1:${n.clientPort}`).join(',') };
+  const launched: LaunchedEnsemble = { nodes, connectString: nodes.map((n) => `127.0.0.1:${n.clientPort}`).join(',') };
+  if (options.tls?.material) {
+    launched.secureConnectString = nodes.map((n) => `127.0.0.1:${n.secureClientPort}`).join(',');
+    launched.tls = { ...options.tls.material, mutual: options.tls.mutual === true };
+  }
+  return launched;
 }
 
-/** Restarts one stopped server with its old configuration and data. */
+/**
+ * Restarts one stopped server with its old configuration and data, and resolves once it serves (a member of
+ * an ensemble serves once it has rejoined a quorum).
+ */
 export async function restartNode(node: LaunchedNode, all: NodeSpec[], options: LaunchOptions): Promise<LaunchedNode> {
   const install = options.installation ?? findInstallation();
   if (!install) throw new LaunchError(INSTALL_HINT);
+  if (options.tls && !options.tls.material) options = { ...options, tls: { ...options.tls, material: await ensureTlsMaterial(join(options.baseDir, 'tls')) } };
   const restarted = spawnNode(node, all, options, install);
+  try {
+    await waitServing(restarted.clientPort, options.readyTimeoutMs ?? 30_000, restarted);
+  } catch (error) {
+    stopNode(restarted);
+    throw error;
+  }
   return restarted;
 }
 
@@ -264,12 +399,17 @@ export function stopNode(node: { pgid: number }, signal: NodeJS.Signals = 'SIGTE
 
 /** True while any process of the group lives. */
 export function isRunning(node: { pgid: number }): boolean {
+  return processGroupState(node) !== 'gone';
+}
+
+/** Whether the group lives, and whether it is ours to signal (EPERM: another user's, in a shared state folder). */
+export function processGroupState(node: { pgid: number }): 'ours' | 'foreign' | 'gone' {
   try {
     process.kill(-node.pgid, 0);
-    return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'foreign' : 'gone';
   }
+  return groupHasLiveMember(node.pgid) ? 'ours' : 'gone';
 }
 
 /** Stops the server and resolves once its processes are gone (SIGKILL after `graceMs`). */
