@@ -5,6 +5,7 @@ import { describeLossLine, describeStateLine } from '../output/render.js';
 import { listenForStop, type StopSignals } from '../process/signals.js';
 import type { ChildCommand } from '../process/child.js';
 import { ZkClient, type StateChangeEvent } from '../zk/index.js';
+import type { TlsOptions } from '../zk/tls-options.js';
 import { StoppedError } from '../recipes/errors.js';
 import { UsageError } from './exit-codes.js';
 
@@ -38,10 +39,16 @@ export interface GlobalOptions {
   server: string;
   sessionTimeout: number;
   connectTimeout: number;
+  /** The servers' jute.maxbuffer as we assume it (--max-request-bytes). */
+  maxRequestBytes: number;
   output: OutputFormat;
   color: boolean;
   quiet: boolean;
   trace: boolean;
+  /** TLS settings (--tls…), and digest credentials (ZK_COORD_AUTH or --auth-file): see security.ts. */
+  tls?: TlsOptions;
+  auth?: string;
+  securityEnv?: Record<string, string>;
 }
 
 /**
@@ -66,9 +73,9 @@ export class CommandContext {
     return new CommandContext(io, globals, new Printer(io, globals.output, colors, globals.quiet), childArgv);
   }
 
-  /** SIGINT/SIGTERM as an AbortSignal, installed on first use. */
+  /** SIGINT/SIGTERM/SIGHUP as an AbortSignal, once holdSignals() has installed it. */
   get stop(): StopSignals {
-    this.stops ??= listenForStop();
+    if (!this.stops) throw new Error('holdSignals() first');
     return this.stops;
   }
 
@@ -77,7 +84,7 @@ export class CommandContext {
    * release and close. Call first thing, before anything is created that a signal must not leave behind.
    */
   holdSignals(): void {
-    void this.stop;
+    this.stops ??= listenForStop();
   }
 
   /**
@@ -100,28 +107,45 @@ export class CommandContext {
    * Opens a session with the global options. State changes are reported on stderr; `announce` says so for
    * connects after the first (long-running commands building a new session after a loss).
    */
-  async connect(options: { quietStates?: boolean } = {}): Promise<ZkClient> {
+  async connect(): Promise<ZkClient> {
     const { printer, globals } = this;
     const spinner = await printer.spinner(`connecting to ${globals.server}`);
-    const auth = this.io.env.ZK_COORD_AUTH;
+    const auth = globals.auth;
     try {
       const connecting = ZkClient.connect({
         connectString: globals.server,
         sessionTimeoutMs: globals.sessionTimeout,
         connectTimeoutMs: globals.connectTimeout,
+        maxRequestBytes: globals.maxRequestBytes,
         ...(auth ? { digestAuth: auth } : {}),
+        ...(globals.tls ? { tls: globals.tls } : {}),
         ...(globals.trace ? { onTrace: (line: string) => printer.trace(line) } : {}),
+        // One-shot commands give up at once when nothing listens anywhere; holders (which installed the stop
+        // signals) keep trying until --connect-timeout, but say which host failed and why, once each.
+        failWhenRefused: !this.stops,
+        ...(this.stops ? { signal: this.stops.signal } : {}),
+        ...(this.stops ? { onHostFailed: this.hostFailedReporter() } : {}),
       });
       const client = this.stops ? await untilStopped(connecting, this.stops.signal) : await connecting;
       this.clients.add(client);
-      if (!options.quietStates) {
-        client.on('state', (event: StateChangeEvent) => this.reportState(client, event));
-        client.on('socketDropped', ({ server, why }) => printer.note(`dropped connection to ${server}: ${why}`));
-      }
+      client.on('state', (event: StateChangeEvent) => this.reportState(client, event));
+      client.on('socketDropped', ({ server, why }) => printer.note(`dropped connection to ${server}: ${why}`));
       return client;
     } finally {
       spinner.stop();
     }
+  }
+
+  /** Hosts already reported as unreachable (once per command, however often the reconnect loop retries). */
+  private readonly toldUnreachable = new Set<string>();
+
+  private hostFailedReporter(): (server: string, why: string) => void {
+    const told = this.toldUnreachable;
+    return (server, why) => {
+      if (told.has(server)) return;
+      told.add(server);
+      this.printer.note(`cannot reach ${server} (${why}); still trying for up to ${this.globals.connectTimeout} ms`);
+    };
   }
 
   private reportState(client: ZkClient, event: StateChangeEvent): void {

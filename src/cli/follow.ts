@@ -1,4 +1,4 @@
-import { whenAborted } from '../process/signals.js';
+import { raceAbort } from '../process/signals.js';
 import { ConnectFailedError, ZkTimeoutError, type ZkClient } from '../zk/index.js';
 import type { CommandContext } from './context.js';
 
@@ -35,7 +35,7 @@ export async function followUntilStopped(ctx: CommandContext, first: ZkClient, w
         client.on('state', onState);
         if (client.state === 'lost') resolve();
       });
-      await Promise.race([lost, whenAborted(stop)]);
+      await raceAbort(lost, stop);
       if (stop.aborted) return;
       if (failure && client.state !== 'lost') throw failure;
       failure = undefined;
@@ -67,7 +67,9 @@ export async function reconnect(ctx: CommandContext): Promise<ZkClient> {
     } catch (error) {
       if (ctx.stop.signal.aborted || !(error instanceof ConnectFailedError || error instanceof ZkTimeoutError)) throw error;
       if (attempt === 1) ctx.printer.warn(`${error.message}; still trying`);
-      await Promise.race([new Promise((resolve) => setTimeout(resolve, 1000)), whenAborted(ctx.stop.signal)]);
+      let timer: NodeJS.Timeout | undefined;
+      await raceAbort(new Promise((resolve) => (timer = setTimeout(resolve, 1000))), ctx.stop.signal);
+      clearTimeout(timer);
     }
   }
 }

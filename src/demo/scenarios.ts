@@ -3,16 +3,10 @@
  * happens, the command a person would type, the ZooKeeper primitive underneath (as zkCli spells it), and
  * checks that it behaved as narrated; a step that does not throws DemoStepError.
  */
+import type { Narrator } from '../output/narrator.js';
 import { CliProcess } from '../process/cli-process.js';
+import { playBarrier, playQueue } from './ci-scenarios.js';
 
-export interface Narrator {
-  scenario(title: string, seed: string): void;
-  step(text: string): Promise<void>;
-  command(text: string): void;
-  primitive(text: string): void;
-  ok(text: string): void;
-  output(line: string): void;
-}
 
 export class DemoStepError extends Error {
   override name = 'DemoStepError';
@@ -25,7 +19,7 @@ export interface DemoEnv {
   env: NodeJS.ProcessEnv;
 }
 
-class Instances {
+export class Instances {
   private readonly all: CliProcess[] = [];
   constructor(private readonly demo: DemoEnv) {}
 
@@ -48,19 +42,21 @@ class Instances {
   }
 }
 
-function expectThat(condition: boolean, what: string): void {
+export function expectThat(condition: boolean, what: string): void {
   if (!condition) throw new DemoStepError(what);
 }
 
-async function line(proc: CliProcess, pattern: RegExp, what: string, timeoutMs = 15_000): Promise<string> {
+export async function line(proc: CliProcess, pattern: RegExp, what: string, timeoutMs = 15_000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<string> {
   try {
-    return await proc.waitForLine(pattern, timeoutMs);
+    return await proc.waitForLine(pattern, timeoutMs, stream);
   } catch {
     throw new DemoStepError(`${what}: expected a line matching ${pattern}; got ${JSON.stringify(proc.stdout.slice(-3))} ${JSON.stringify(proc.stderr.slice(-2))}`);
   }
 }
 
 /** Seed 000: instance IDs. 1, 2, 3; 2 stops; a fourth gets 2; the stopped one comes back and gets 4. */
+export type { Narrator };
+
 export async function playClaim(demo: DemoEnv, say: Narrator): Promise<void> {
   const parent = `${demo.root}/sequence`;
   const instances = new Instances(demo);
@@ -115,7 +111,8 @@ export async function playElect(demo: DemoEnv, say: Narrator): Promise<void> {
     const services: CliProcess[] = [];
     for (let i = 1; i <= 3; i += 1) {
       const proc = instances.start(['elect', path, `service${i}`, '--exec', work]);
-      if (i === 1) await line(proc, /^leader service1/, 'service1 leads');
+      // With a command, stdout is the command's: the leader line is on stderr.
+      if (i === 1) await line(proc, /^leader service1/, 'service1 leads', 15_000, 'stderr');
       else await proc.waitForLine(/^following /, 15_000, 'stderr').catch(() => { throw new DemoStepError(`service${i} should follow`); });
       services.push(proc);
     }
@@ -127,10 +124,10 @@ export async function playElect(demo: DemoEnv, say: Narrator): Promise<void> {
     say.primitive(`delete ${path}/candidate-…-0000000000  →  service2's watch fires`);
     const stoppedAt = Date.now();
     services[0]!.signal('SIGTERM');
-    await line(services[1]!, /^leader service2/, 'service2 takes over');
+    await line(services[1]!, /^leader service2/, 'service2 takes over', 15_000, 'stderr');
     const failoverMs = Date.now() - stoppedAt;
     await line(services[1]!, /^service2 processing/, 'service2 processes');
-    expectThat(!services[2]!.stdout.some((l) => l.startsWith('leader') || l.includes('processing')), 'service3 must not lead or process');
+    expectThat(!services[2]!.stderr.some((l) => l.startsWith('leader')) && !services[2]!.stdout.some((l) => l.includes('processing')), 'service3 must not lead or process');
     say.ok(`service2 leads after ${failoverMs} ms and processes; service3 still waits`);
   } finally {
     await instances.stopAll();
@@ -170,5 +167,49 @@ export async function playConfig(demo: DemoEnv, say: Narrator): Promise<void> {
   }
 }
 
-export const SCENARIOS = { claim: playClaim, elect: playElect, config: playConfig } as const;
+/** Seed 003's fourth capability: service discovery, Curator-compatible. Three instances, a watcher, one stops. */
+export async function playDiscovery(demo: DemoEnv, say: Narrator): Promise<void> {
+  const base = `${demo.root}/services`;
+  const instances = new Instances(demo);
+  say.scenario('Service discovery: instances register, clients find whichever are alive', '003: service discovery (Curator / Spring Cloud Zookeeper)');
+  try {
+    await say.step('A client watches the service before any instance exists');
+    say.command(`zk-coord discover api --base ${base} --watch`);
+    say.primitive(`ls -w ${base}/api  →  get -w ${base}/api/<id> for each instance`);
+    const watcher = instances.start(['discover', 'api', '--base', base, '--watch']);
+    await watcher.waitForLine(/watching/, 15_000, 'stderr').catch(() => {
+      throw new DemoStepError('the watcher should start watching');
+    });
+    say.ok('watching');
+    await say.step('Three instances of "api" register, each as an ephemeral node holding Curator\'s ServiceInstance JSON');
+    say.command(`zk-coord register api --base ${base} --port 8001 --address 127.0.0.1    # and 8002, 8003`);
+    say.primitive(`create -e ${base}/api/<uuid> '{"name":"api","id":"<uuid>","address":"127.0.0.1","port":8001,…,"serviceType":"DYNAMIC"}'`);
+    const procs: Array<{ proc: ReturnType<Instances['start']>; id: string }> = [];
+    for (const port of [8001, 8002, 8003]) {
+      const proc = instances.start(['register', 'api', '--base', base, '--port', String(port), '--address', '127.0.0.1']);
+      procs.push({ proc, id: await line(proc, /^[0-9a-f-]{36}$/, `the instance on port ${port} registers`) });
+      say.output(await line(watcher, new RegExp(`^joined .*127\\.0\\.0\\.1:${port}`), `the watcher sees port ${port} join`));
+    }
+    await say.step('Any client lists the live instances, or picks one');
+    say.command(`zk-coord discover api --base ${base}`);
+    const listed = await instances.run(['discover', 'api', '--base', base]);
+    expectThat(listed.code === 0 && listed.stdout.length === 3, `discover should list 3 instances, got ${JSON.stringify(listed.stdout)}`);
+    for (const l of listed.stdout) say.output(l);
+    const random = await instances.run(['discover', 'api', '--base', base, '--random']);
+    expectThat(/^127\.0\.0\.1:800[123]$/.test(random.stdout.join('')), `--random should print one address:port, got ${random.stdout.join('')}`);
+    say.ok(`curl "http://$(zk-coord discover api --random)/health" would call ${random.stdout.join('')}`);
+    await say.step('The instance on port 8002 stops (SIGTERM): it deregisters at once, and the watcher sees it leave');
+    say.command('kill -TERM <pid of the instance on 8002>');
+    say.primitive(`delete ${base}/api/${procs[1]!.id}  →  WatchedEvent type:NodeChildrenChanged`);
+    procs[1]!.proc.signal('SIGTERM');
+    say.output(await line(watcher, /^left .*127\.0\.0\.1:8002/, 'the watcher sees 8002 leave'));
+    const after = await instances.run(['discover', 'api', '--base', base]);
+    expectThat(after.stdout.length === 2 && !after.stdout.some((l) => l.includes(':8002')), `discover should list 8001 and 8003, got ${JSON.stringify(after.stdout)}`);
+    say.ok('two instances left: 8001 and 8003');
+  } finally {
+    await instances.stopAll();
+  }
+}
+
+export const SCENARIOS = { claim: playClaim, elect: playElect, config: playConfig, discovery: playDiscovery, barrier: playBarrier, queue: playQueue } as const;
 export type ScenarioName = keyof typeof SCENARIOS;

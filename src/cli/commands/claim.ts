@@ -1,23 +1,21 @@
 import { hostname } from 'node:os';
-import type { Command } from 'commander';
-import { claimLowestFreeId, type ClaimEvent, type ClaimedId } from '../../recipes/claim.js';
-import { hex, type ZkClient } from '../../zk/index.js';
+import { Option, type Command } from 'commander';
+import type { ClaimEvent } from '../../recipes/claim/claim.js';
+import { claimIdStep } from '../../hold/index.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode } from '../exit-codes.js';
-import { reconnect } from '../follow.js';
-import { holdNode } from '../hold.js';
-import { parsePositiveInt, parseSeconds } from '../options.js';
+import { HOLDER_HELP, addHolderOptions, holderAcl, holderResult, runHolder, type HolderFlags } from '../holding.js';
+import { UsageError } from '../exit-codes.js';
+import { checkTargetPath, parsePositiveInt, parseSeconds } from '../options.js';
 import { subcommand, type App } from '../program.js';
 
-interface ClaimFlags {
+interface ClaimFlags extends HolderFlags {
   data?: string;
-  exec?: string;
   id?: number;
   max?: number;
   wait: boolean;
+  timeout?: number;
   waitTimeout?: number;
   reclaim?: boolean;
-  grace: number;
 }
 
 function describeEvent(event: ClaimEvent): string {
@@ -31,94 +29,80 @@ function describeEvent(event: ClaimEvent): string {
   }
 }
 
-async function claimOnce(ctx: CommandContext, client: ZkClient, parent: string, flags: ClaimFlags, previous: bigint[]): Promise<ClaimedId> {
-  const holder = { host: hostname(), pid: process.pid, since: new Date().toISOString(), ...(flags.data !== undefined ? { data: flags.data } : {}) };
-  const spinner = await ctx.printer.spinner(`claiming an ID under ${parent}`);
-  try {
-    return await claimLowestFreeId(client, {
-      parent,
-      data: Buffer.from(JSON.stringify(holder)),
-      id: flags.id,
-      max: flags.max,
-      wait: flags.wait,
-      waitTimeoutMs: flags.waitTimeout,
-      signal: ctx.stop.signal,
-      previousSessions: previous,
-      onEvent: (event) => {
-        spinner.stop();
-        ctx.printer.note(describeEvent(event));
-      },
-    });
-  } finally {
-    spinner.stop();
+async function claimAction(ctx: CommandContext, parent: string, flags: ClaimFlags): Promise<void> {
+  checkTargetPath(parent, 'the parent of the IDs');
+  if (flags.id !== undefined && flags.max !== undefined && flags.id > flags.max) {
+    throw new UsageError(`--id ${flags.id} is outside the pool of --max ${flags.max} (IDs 1 to ${flags.max})`);
   }
+  const command = ctx.childCommand(flags.exec);
+  const acl = holderAcl(ctx, flags);
+  const { printer } = ctx;
+  const previous: bigint[] = [];
+  const holder = { host: hostname(), pid: process.pid, since: new Date().toISOString(), ...(flags.data !== undefined ? { data: flags.data } : {}) };
+  await runHolder(ctx, flags, command, {
+    again: flags.reclaim === true,
+    // --reclaim: a session lost while still waiting for an ID costs nothing held; claim with a new one.
+    againWhileWaiting: flags.reclaim === true,
+    acquire: (client) =>
+      claimIdStep(client, {
+        parent,
+        data: Buffer.from(JSON.stringify(holder)),
+        id: flags.id,
+        max: flags.max,
+        wait: flags.wait,
+        waitTimeoutMs: flags.timeout ?? flags.waitTimeout,
+        previousSessions: previous,
+        onEvent: (event) => printer.note(describeEvent(event)),
+        ...acl,
+      }),
+    env: (hold, client) => ({
+      ZK_COORD_ID: String(hold.detail.id),
+      ZK_COORD_PATH: hold.path,
+      ZK_COORD_SESSION: client.sessionIdHex,
+      ZK_COORD_TOKEN: hold.token.toString(),
+    }),
+    announce: (hold, client) => {
+      const session = client.sessionIdHex;
+      holderResult(printer, command !== undefined, command ? `claimed ID ${hold.detail.id}` : String(hold.detail.id), { event: 'claimed', id: hold.detail.id, path: hold.path, node: hold.path, parent, session, token: hold.token.toString() });
+      printer.note(`holding ${hold.path} (session ${session}, token ${hold.token}); Ctrl+C releases it`);
+    },
+    status: { recipe: 'claim', path: parent, held: 'holder', waiting: 'waiting', describe: (hold) => ({ id: hold.detail.id }) },
+    beforeAgain: (client) => {
+      previous.push(client.sessionId);
+      printer.note('--reclaim: claiming again with a new session');
+    },
+  });
 }
 
 export function registerClaim(program: Command, app: App): void {
-  subcommand(program, 'claim', 'take the lowest free instance ID under a parent znode and hold it while this process lives')
+  const claim = subcommand(program, 'claim', 'take the lowest free instance ID under a parent znode and hold it while this process lives')
     .argument('[parent]', 'parent znode of the IDs', '/sequence')
     .option('--data <text>', 'extra text stored with the holder record (host, pid, start time)')
-    .option('--exec <command>', 'run this shell command while the ID is held (or give it after --)')
     .option('--id <n>', 'claim exactly this ID (waits while it is taken)', parsePositiveInt)
     .option('--max <n>', 'pool bound: only IDs 1..n; waits when all are taken', parsePositiveInt)
     .option('--no-wait', 'fail with exit 6 instead of waiting for a taken ID or a full pool')
-    .option('--wait-timeout <seconds>', 'give up waiting after this long (exit 6)', parseSeconds)
-    .option('--reclaim', 'when the session is lost, claim again with a new session (and restart the command) instead of exiting 4')
-    .option('--grace <seconds>', 'after SIGTERM, how long the command may take before SIGKILL', parseSeconds, 5000)
-    .addHelpText(
-      'after',
-      `
-Prints the ID alone on stdout as soon as it is held (JSON: id, path, session, token), then holds it until
-SIGINT/SIGTERM, when it deletes the node and exits 0: the number is free again at once. A process killed
+    .option('--timeout <duration>', 'give up waiting after this long (exit 6; bare number: seconds)', parseSeconds)
+    // The first name of --timeout, kept for scripts that use it; every other waiter says --timeout.
+    .addOption(new Option('--wait-timeout <duration>').argParser(parseSeconds).hideHelp())
+    .option('--reclaim', 'when the session is lost, claim again with a new session (and restart the command) instead of exiting 4');
+  addHolderOptions(claim, 'while the ID is held').addHelpText(
+    'after',
+    `
+Without a command: prints the ID alone on stdout as soon as it is held (JSON: id, path, session, token), then
+holds it until SIGINT/SIGTERM, when it deletes the node and exits 0: the number is free again at once. With a
+command, stdout is the command's alone: "claimed ID n" goes to stderr (-o json keeps the JSON record on stdout). A process killed
 with SIGKILL frees its number only when ZooKeeper expires its session (--session-timeout).
 
 The command (--exec or after --) gets ZK_COORD_ID, ZK_COORD_PATH, ZK_COORD_SESSION and ZK_COORD_TOKEN (a
 fencing token: the node's creation zxid) in its environment; SIGINT/SIGTERM are forwarded to it; when it
 ends the ID is released and zk-coord exits with its exit code.
+${HOLDER_HELP}
 
 Examples:
   zk-coord claim                         # terminal 1 prints 1, terminal 2 prints 2, ...
-  coproc zk-coord claim /workers; read -r ID <&"\${COPROC[0]}"   # hold it for a script (see README)
+  coproc CLAIM { exec zk-coord claim /workers; }; read -r ID <&"\${CLAIM[0]}"   # hold it for a script (see README)
   zk-coord claim /workers --max 4 -- ./worker.sh --verbose
   zk-coord ls /sequence -s               # who holds which ID`,
-    )
-    .action(async (parent: string, flags: ClaimFlags) => {
-      const ctx = app.context();
-      ctx.holdSignals();
-      const command = ctx.childCommand(flags.exec);
-      const { printer } = ctx;
-      const previous: bigint[] = [];
-      let client = await ctx.connect();
-      for (;;) {
-        const claimed = await claimOnce(ctx, client, parent, flags, previous);
-        const session = client.sessionIdHex;
-        const { outcome, held } = await holdNode(ctx, client, {
-          path: claimed.path,
-          what: `ID ${claimed.id}`,
-          command,
-          env: { ZK_COORD_ID: String(claimed.id), ZK_COORD_PATH: claimed.path, ZK_COORD_SESSION: session, ZK_COORD_TOKEN: claimed.token.toString() },
-          graceMs: flags.grace,
-          announce: () => {
-            printer.result(String(claimed.id), { id: claimed.id, path: claimed.path, session, token: claimed.token.toString() });
-            printer.note(`holding ${claimed.path} (session ${session}, token ${claimed.token}); Ctrl+C releases it`);
-          },
-        });
-        if (outcome.kind !== 'lost') {
-          await held.release();
-          printer.note(`released ${claimed.path}`);
-          ctx.exitCode = outcome.status;
-          return;
-        }
-        printer.error(`${outcome.error?.message ?? 'lost'}: ID ${claimed.id} is no longer ours${command ? '; command stopped' : ''}`);
-        if (!flags.reclaim || ctx.stop.signal.aborted) {
-          ctx.exitCode = ExitCode.Lost;
-          return;
-        }
-        previous.push(client.sessionId);
-        await ctx.release(client);
-        printer.note('--reclaim: claiming again with a new session');
-        client = await reconnect(ctx);
-        printer.note(`new session ${hex(client.sessionId)}`);
-      }
-    });
+  );
+  claim.action((parent: string, flags: ClaimFlags) => claimAction(app.context(), parent, flags));
 }

@@ -10,11 +10,12 @@ import { startLocalServer } from '../../server/local-server.js';
 import { probeServers } from '../../recipes/ensemble-status.js';
 import { ZkClient, parseConnectionString } from '../../zk/index.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { SECURITY_ENV_NAMES } from '../security.js';
 import { subcommand, type App } from '../program.js';
 
 export function registerDemo(program: Command, app: App): void {
-  subcommand(program, 'demo', "play the seeds' scenarios with real zk-coord processes: claim, elect, config, or all")
-    .argument('[scenario]', 'claim | elect | config | all', 'all')
+  subcommand(program, 'demo', "play the seeds' scenarios with real zk-coord processes: claim, elect, config, discovery, barrier, queue, or all")
+    .argument('[scenario]', 'claim | elect | config | discovery | barrier | queue | all', 'all')
     .option('--keep', 'leave the local ZooKeeper it started running (on port 2181) afterwards')
     .option('--step', 'wait for Enter before each step (on a terminal)')
     .addHelpText(
@@ -25,20 +26,20 @@ demo and stops it afterwards (unless --keep). Everything it creates lives under 
 removed at the end. Exits 0 when every step behaved as narrated, 1 otherwise.
 
 Examples:
-  zk-coord demo
+  zk-coord demo config           # one scenario; zk-coord demo plays them all
   zk-coord demo elect --step`,
     )
     .action(async (scenario: string, opts: { keep?: boolean; step?: boolean }) => {
       const ctx = app.context();
       ctx.noChildArgs();
       ctx.holdSignals();
-      const names: ScenarioName[] = scenario === 'all' ? ['claim', 'elect', 'config'] : [scenario as ScenarioName];
-      if (!names.every((n) => n in SCENARIOS)) throw new UsageError(`unknown scenario "${scenario}": claim, elect, config or all`);
+      const names: ScenarioName[] = scenario === 'all' ? ['claim', 'elect', 'config', 'discovery', 'barrier', 'queue'] : [scenario as ScenarioName];
+      if (!names.every((n) => n in SCENARIOS)) throw new UsageError(`unknown scenario "${scenario}": claim, elect, config, discovery, barrier, queue or all`);
       const { printer } = ctx;
       let server = ctx.globals.server;
       let started: LaunchedEnsemble | undefined;
       let scratch: string | undefined;
-      const reachable = (await probeServers(parseConnectionString(server).servers, 1000)).some((r) => r.reachable && r.mode);
+      const reachable = (await probeServers(parseConnectionString(server).servers, 1000, ctx.globals.tls)).some((r) => r.reachable && r.mode);
       if (!reachable) {
         const spinner = await printer.spinner('no ZooKeeper answers; starting a local one');
         printer.note(`no ZooKeeper answers at ${server}; starting a local one for the demo`);
@@ -57,7 +58,10 @@ Examples:
       }
       const root = `/zk-coord-demo-${randomUUID().slice(0, 8)}`;
       const say = createNarrator(printer, ctx.io, { step: opts.step === true });
-      const env = { ...ctx.io.env };
+      // The scenarios' zk-coord processes reach the server as we do (TLS flags as ZK_COORD_TLS_* paths); a
+      // local server started here is plain.
+      const env: NodeJS.ProcessEnv = { ...ctx.io.env, ...(reachable ? ctx.globals.securityEnv : {}) };
+      if (!reachable) for (const name of SECURITY_ENV_NAMES) delete env[name];
       try {
         for (const name of names) {
           if (ctx.stop.signal.aborted) break;
