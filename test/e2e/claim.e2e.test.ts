@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli, stopAll, type CliRun } from '../harness/cli.js';
-import { FaultProxy } from '../harness/fault-proxy.js';
+import { FaultProxy } from '../../src/server/fault-proxy.js';
 import { closeClients, newClient, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
 
 const running: CliRun[] = [];
@@ -58,6 +58,7 @@ describe('claim (seed 000)', () => {
     const runs = Array.from({ length: 30 }, () => claim([parent, '-o', 'json']));
     const claims = await Promise.all(runs.map(async (r) => JSON.parse(await r.waitForLine(/^\{/, 30_000)) as { id: number; session: string; token: string }));
     expect(claims.map((c) => c.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    for (const c of claims) expect(c).toMatchObject({ event: 'claimed', parent, path: `${parent}/${c.id}`, node: `${parent}/${c.id}` });
     expect(new Set(claims.map((c) => c.session)).size).toBe(30);
     expect(new Set(claims.map((c) => c.token)).size).toBe(30);
     for (const r of runs) r.signal('SIGINT');
@@ -99,9 +100,10 @@ describe('claim (seed 000)', () => {
     for (const code of [0, 3, 42]) {
       const r = await runCli(['claim', parent, '--', 'sh', '-c', `echo "$ZK_COORD_ID|$ZK_COORD_PATH|$ZK_COORD_SESSION|$ZK_COORD_TOKEN"; exit ${code}`]);
       expect(r.code).toBe(code);
-      const [idLine, envLine] = r.stdout.split('\n');
-      const [id, path, session, token] = envLine!.split('|');
-      expect(id).toBe(idLine);
+      // stdout is the command's alone; the ID line is on stderr.
+      expect(r.stdout.split('\n')).toHaveLength(1);
+      const [id, path, session, token] = r.stdout.split('|');
+      expect(r.stderr).toContain(`claimed ID ${id}`);
       expect(path).toBe(`${parent}/${id}`);
       expect(session).toMatch(/^0x[0-9a-f]+$/);
       expect(BigInt(token!)).toBeGreaterThan(0n);
@@ -118,7 +120,7 @@ describe('claim (seed 000)', () => {
     expect(await run.exited).toBe(7);
   });
 
-  it('--max bounds the pool: --no-wait and --wait-timeout give exit 6; a waiter gets the freed ID', async () => {
+  it('--max bounds the pool: --no-wait and --timeout give exit 6; a waiter gets the freed ID', async () => {
     const parent = uniquePath('pool');
     const a = claim([parent, '--max', '2']);
     const b = claim([parent, '--max', '2']);
@@ -126,8 +128,11 @@ describe('claim (seed 000)', () => {
     const full = await runCli(['claim', parent, '--max', '2', '--no-wait']);
     expect(full.code).toBe(6);
     expect(full.stderr).toContain('taken');
-    const late = await runCli(['claim', parent, '--max', '2', '--wait-timeout', '0.3']);
+    const late = await runCli(['claim', parent, '--max', '2', '--timeout', '0.3']);
     expect(late.code).toBe(6);
+    expect(late.stderr).toContain('after 300ms');
+    // Its older name still works.
+    expect((await runCli(['claim', parent, '--max', '2', '--wait-timeout', '0.3'])).code).toBe(6);
     const waiter = claim([parent, '--max', '2']);
     await waiter.waitForLine(/waiting for one to be freed/, 10_000, 'stderr');
     b.signal('SIGINT');
@@ -167,10 +172,10 @@ describe('claim under faults', () => {
       const run = claim(['--session-timeout', '2000', parent, '--exec', `trap 'echo term > ${marker}; exit 0' TERM; echo child-up; while :; do sleep 0.05; done`], {
         server: proxy.connectString,
       });
-      expect(await idOf(run)).toBe(1);
+      expect(await run.waitForLine(/^claimed ID \d+$/, 15_000, 'stderr')).toBe('claimed ID 1');
       await run.waitForLine(/^child-up$/);
       proxy.setMode('blackhole');
-      await run.waitForLine(/no longer ours; command stopped/, 10_000, 'stderr');
+      await run.waitForLine(/no longer holding ID 1: .*; command stopped/, 10_000, 'stderr');
       expect(await run.exited).toBe(4);
       expect(readFileSync(marker, 'utf8').trim()).toBe('term');
       rmSync(dir, { recursive: true, force: true });
@@ -192,7 +197,7 @@ describe('claim under faults', () => {
       const first = JSON.parse(await run.waitForLine(/^\{/)) as { id: number; session: string };
       expect(first.id).toBe(2);
       proxy.setMode('refuse');
-      await run.waitForLine(/no longer ours/, 10_000, 'stderr');
+      await run.waitForLine(/no longer holding ID 2/, 10_000, 'stderr');
       proxy.setMode('pass');
       await waitFor(() => run.stdout.filter((l) => l.startsWith('{')).length === 2, 15_000, 'second claim');
       const again = JSON.parse(run.stdout.filter((l) => l.startsWith('{'))[1]!) as { id: number; session: string; path: string };

@@ -23,6 +23,9 @@ describe('the bin keeps V8 code cache between runs', () => {
     expect(readFileSync(join(folder, listed!), 'utf8')).toBe('config get\n');
     expect(statSync(folder).mode & 0o777).toBe(0o700);
     const written = statSync(join(folder, file!)).mtimeMs;
+    // Another install's cache (another folder's bundle) is left alone when this one writes.
+    const other = 'aaaaaaaaaaaa-0-x64-1-1.v8cache';
+    writeFileSync(join(folder, other), 'another install');
     // Used, not rewritten; lazily loaded modules (chalk, for the coloured error) still load through it.
     const coloured = await runCli(['config', 'get', `${p}-missing`], { env: { ...env, FORCE_COLOR: '1', NO_COLOR: '' } });
     expect(coloured.code).toBe(5);
@@ -31,6 +34,8 @@ describe('the bin keeps V8 code cache between runs', () => {
     // A command the cache has not seen is captured too (the cache grows to what this user runs), once.
     expect((await runCli(['ls', p], { env })).code).toBe(0);
     expect(readFileSync(join(folder, listed!), 'utf8')).toBe('config get\nls\n');
+    expect(readdirSync(folder)).toContain(other);
+    rmSync(join(folder, other));
     const grown = statSync(join(folder, file!));
     expect(grown.mtimeMs).toBeGreaterThan(written);
     expect((await runCli(['ls', p], { env })).code).toBe(0);

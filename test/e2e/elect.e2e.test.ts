@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchEnsemble, stopNode, stopNodeAndWait, type LaunchedEnsemble } from '../../src/server/launcher.js';
 import { fourLetterWord } from '../../src/zk/four-letter.js';
 import { spawn } from 'node:child_process';
-import { spawnCli, stopAll, type CliRun } from '../harness/cli.js';
-import { FaultProxy } from '../harness/fault-proxy.js';
+import { runCli as runCliOnce, spawnCli, stopAll, type CliRun } from '../harness/cli.js';
+import { FaultProxy } from '../../src/server/fault-proxy.js';
 import { ZKCLI } from '../harness/zkcli.js';
 import { closeClients, newClient, sleep, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
 
@@ -30,7 +30,10 @@ afterEach(async () => {
 interface LeaderLine {
   event: string;
   name: string;
+  /** The election. */
   path: string;
+  /** Our candidate node. */
+  node: string;
   token: string;
   session: string;
 }
@@ -96,7 +99,7 @@ describe('elect', () => {
     const killed = Date.now();
     a.signal('SIGKILL');
     await leaderOf(b, 10_000);
-    expect(await observer.exists(first.path)).toBeNull();
+    expect(await observer.exists(first.node)).toBeNull();
     expect(Date.now() - killed).toBeGreaterThanOrEqual(1000);
   });
 
@@ -107,7 +110,10 @@ describe('elect', () => {
     const envLine = r.stdout.find((l) => l.startsWith('1 '))!;
     const [, name, p, token] = envLine.split(' ');
     expect([name, p]).toEqual(['svc1', path]);
-    expect(r.stdout[0]).toBe(`leader svc1  ${r.stdout[0]!.split('  ')[1]}  token ${token}`);
+    // stdout is the command's alone; the leader line is on stderr.
+    expect(r.stdout).toEqual([envLine]);
+    const leaderLine = r.stderr.find((l) => l.startsWith('leader '))!;
+    expect(leaderLine).toBe(`leader svc1  ${leaderLine.split('  ')[1]}  token ${token}`);
   });
 
   it('wakes exactly one waiter per leader change (20 waiters; counted from their own --trace)', async () => {
@@ -136,9 +142,9 @@ describe('elect', () => {
     const handNode = await byHand.create(`${path}/candidate`, Buffer.from('service1'), 'ephemeral-sequential');
     expect(handNode).toMatch(/candidate0000000000$/);
     const ours = elect(['-o', 'json', path, 'service2']);
-    await ours.waitForLine(/following service1 \(candidate0000000000\); leader is service1/, 10_000, 'stderr');
+    await ours.waitForLine(/following service1 \(candidate0000000000\), the leader$/, 10_000, 'stderr');
     const observer = elect(['--observe', '-o', 'json', path]);
-    expect(JSON.parse(await observer.waitForLine(/"event":"leader"/))).toMatchObject({ name: 'service1' });
+    expect(JSON.parse(await observer.waitForLine(/"event":"leader"/))).toMatchObject({ name: 'service1', path, node: handNode });
     await byHand.close();
     expect((await leaderOf(ours)).name).toBe('service2');
     await observer.waitForLine(/"name":"service2"/);
@@ -161,8 +167,10 @@ describe('elect', () => {
     await waitFor(() => !pidAlive(childPid), 10_000, 'old child killed');
     await sleep(500);
     // One leader line only (the first); the lost line after it; no leader line for the old node again.
-    const events = a.stdout.map((l) => JSON.parse(l) as { event: string; path?: string });
+    const events = a.stdout.map((l) => JSON.parse(l) as { event: string; path?: string; node?: string });
     expect(events.map((e) => e.event)).toEqual(['elected', 'lost']);
+    // Both name the election and our node alike.
+    expect(events.map((e) => [e.path, e.node])).toEqual([[path, first.node], [path, first.node]]);
     expect(a.stderr.join('\n')).toMatch(/session lost/);
   }, 60_000);
 
@@ -201,7 +209,7 @@ describe('elect', () => {
       // Suspended at once (refused), then the 1 s grace: well before the 8 s session timeout.
       expect(Date.now() - cut).toBeLessThan(5000);
       expect(pidAlive(childPid)).toBe(false);
-      expect(a.stderr.join('\n')).toContain('disconnected from ZooKeeper for more than 1000 ms');
+      expect(a.stderr.join('\n')).toContain('disconnected from ZooKeeper for more than 1s');
     } finally {
       await proxy.stop();
     }
@@ -218,7 +226,8 @@ describe('elect', () => {
         const run = elect(['-o', 'json', path, `n${i}`], { server: proxy.connectString });
         const led = await leaderOf(run);
         const { children } = await observer.getChildren(path);
-        expect(children).toEqual([led.path.slice(path.length + 1)]);
+        expect(led.path).toBe(path);
+        expect(children).toEqual([led.node.slice(path.length + 1)]);
         run.signal('SIGTERM');
         expect(await run.exited).toBe(0);
         expect((await observer.getChildren(path)).children).toEqual([]);
@@ -235,9 +244,23 @@ describe('elect', () => {
     const a = elect(['--once', '-o', 'json', path, 'a']);
     const first = await leaderOf(a);
     // Someone deletes the leader node by hand: leadership is lost.
-    await observer.remove(first.path);
+    await observer.remove(first.node);
     expect(await a.exited).toBe(4);
     expect(a.stdout.at(-1)).toContain('"event":"lost"');
+  });
+  it('elect --observe and elect status warn when the candidates follow two libraries, or another than --compat', async () => {
+    const path = uniquePath('election-mixed');
+    const c = await newClient();
+    await c.mkdirp(path);
+    await c.create(`${path}/candidate-0b6f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b-`, Buffer.from('ours'), 'ephemeral-sequential');
+    const asked = await runCliOnce(['elect', 'status', path, '--compat', 'curator-latch', '-o', 'json']);
+    expect(asked.stderr).toContain('--compat curator-latch asked for, but the contenders there follow zk-coord');
+    expect((JSON.parse(asked.stdout) as { conflict: string; convention: string }).convention).toBe('zk-coord');
+    const observer = elect(['--observe', path]);
+    await observer.waitForLine(/^leader ours/);
+    expect(observer.stderr.join('\n')).not.toContain('warning');
+    await c.create(`${path}/_c_f1e2d3c4-b5a6-4978-8695-a4b3c2d1e0f9-latch-`, Buffer.from('latch'), 'ephemeral-sequential');
+    await observer.waitForLine(/warning: .*contenders disagree.*; the leader shown follows zk-coord's order/, 10_000, 'stderr');
   });
 });
 

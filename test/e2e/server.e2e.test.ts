@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, portIsFree } from '../../src/server/launcher.js';
 import { runCli } from '../harness/cli.js';
-import { closeClients, newClient, zkConnect } from '../harness/zk.js';
+import { closeClients, newClient, waitFor, zkConnect } from '../harness/zk.js';
 
 let stateDir: string;
 beforeAll(() => {
@@ -55,8 +55,14 @@ describe('server start | status | stop', () => {
 
   it('round trip, ensemble of 3: `status` names the leader and the followers, and our session', async () => {
     ensemblePort = await freeRun();
-    const start = await runCli(['server', 'start', '--port', String(ensemblePort), '--ensemble', '3', '--tick-time', '500'], { env: env() });
+    let quorumPort = await freeRun();
+    while (Math.abs(quorumPort - ensemblePort) < 3) quorumPort = await freeRun();
+    const start = await runCli(['server', 'start', '--port', String(ensemblePort), '--ensemble', '3', '--tick-time', '500', '--quorum-port', String(quorumPort)], { env: env() });
     expect(start.code).toBe(0);
+    expect(start.stderr).toContain(`quorum ports ${quorumPort},${quorumPort + 1},${quorumPort + 2}; election ports `);
+    const servers = JSON.parse((await runCli(['server', 'status', '--port', String(ensemblePort), '-o', 'json'], { env: env() })).stdout) as { nodes: { quorumPort: number; electionPort: number }[] };
+    expect(servers.nodes.map((n) => n.quorumPort)).toEqual([quorumPort, quorumPort + 1, quorumPort + 2]);
+    expect(servers.nodes.every((n) => n.electionPort > 0)).toBe(true);
     const cs = start.stdout;
     expect(cs).toBe([0, 1, 2].map((i) => `127.0.0.1:${ensemblePort + i}`).join(','));
     const status = await runCli(['status', '-o', 'json'], { server: cs });
@@ -66,8 +72,50 @@ describe('server start | status | stop', () => {
     expect(report.session.id).toMatch(/^0x[0-9a-f]+$/);
     const text = await runCli(['status'], { server: cs });
     expect(text.stdout).toMatch(/leader/);
-    expect(text.stdout.split('\n')).toHaveLength(4);
+    expect(text.stdout.split('\n')).toHaveLength(5);
+    expect(text.stdout.split('\n').at(-1)).toBe('ok: 3 of 3 up');
+    // One of three down: degraded (9), yet a majority serves (--quorum: 0); the same string with two down: 8 even with --quorum (9).
+    const [one, two] = [ensemblePort + 1, ensemblePort + 2];
+    const down = `127.0.0.1:${ensemblePort},127.0.0.1:${one},127.0.0.1:1`;
+    const degraded = await runCli(['status', '-o', 'json'], { server: down });
+    expect(degraded.code).toBe(9);
+    expect(JSON.parse(degraded.stdout)).toMatchObject({ health: 'degraded', up: 2, total: 3 });
+    expect((await runCli(['status', '--quorum'], { server: down })).code).toBe(0);
+    expect((await runCli(['status', '--quorum'], { server: `127.0.0.1:${two},127.0.0.1:1,127.0.0.1:2` })).code).toBe(9);
     expect((await runCli(['server', 'stop', '--port', String(ensemblePort)], { env: env() })).code).toBe(0);
+  }, 90_000);
+
+  it('refuses an even ensemble, saying why, before starting anything (exit 2)', async () => {
+    const r = await runCli(['server', 'start', '--ensemble', '2', '--port', String(await freePort())], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('an ensemble of 2 tolerates no failure, no more than one of 1');
+    expect(r.stderr).toContain('use 1 or 3');
+  });
+
+  it('--fresh wipes the data of the last server on the port; a process killed by hand leaves a stale state that stop forgets', async () => {
+    const port = await freePort();
+    const cs = `127.0.0.1:${port}`;
+    expect((await runCli(['server', 'start', '--port', String(port), '--tick-time', '500'], { env: env() })).code).toBe(0);
+    expect((await runCli(['config', 'set', '/kept', 'v'], { server: cs })).code).toBe(0);
+    const state = JSON.parse((await runCli(['server', 'status', '--port', String(port), '-o', 'json'], { env: env() })).stdout) as { nodes: { pid: number }[] };
+    // Killed behind zk-coord's back: the state file stays, naming processes that are gone.
+    process.kill(-state.nodes[0]!.pid, 'SIGKILL');
+    await waitFor(async () => JSON.parse((await runCli(['server', 'status', '--port', String(port), '-o', 'json'], { env: env() })).stdout).stale === true, 10_000, 'stale state');
+    const status = await runCli(['server', 'status', '--port', String(port)], { env: env() });
+    expect(status.stdout).toContain(`stopped: its processes are gone; zk-coord server stop --port ${port} forgets it`);
+    // A start over a stale state needs no stop first, and keeps the data.
+    expect((await runCli(['server', 'start', '--port', String(port), '--tick-time', '500'], { env: env() })).code).toBe(0);
+    expect((await runCli(['config', 'get', '/kept'], { server: cs })).stdout).toBe('v');
+    expect((await runCli(['server', 'stop', '--port', String(port)], { env: env() })).code).toBe(0);
+    expect((await runCli(['server', 'start', '--port', String(port), '--tick-time', '500', '--fresh'], { env: env() })).code).toBe(0);
+    expect((await runCli(['config', 'get', '/kept'], { server: cs })).code).toBe(5);
+    const stateFile = await runCli(['server', 'status', '--port', String(port), '-o', 'json'], { env: env() });
+    process.kill(-(JSON.parse(stateFile.stdout) as { nodes: { pid: number }[] }).nodes[0]!.pid, 'SIGKILL');
+    await waitFor(async () => JSON.parse((await runCli(['server', 'status', '--port', String(port), '-o', 'json'], { env: env() })).stdout).stale === true, 10_000, 'stale state');
+    const forget = await runCli(['server', 'stop', '--port', String(port)], { env: env() });
+    expect(forget.code).toBe(0);
+    expect(forget.stderr).toContain('was no longer running; forgot its state');
+    expect((await runCli(['server', 'status', '--port', String(port)], { env: env() })).code).toBe(5);
   }, 90_000);
 
   it('refuses at once a port another program listens on (exit 6)', async () => {
@@ -79,6 +127,7 @@ describe('server start | status | stop', () => {
       const r = await runCli(['server', 'start', '--port', String(port)], { env: env() });
       expect(r.code).toBe(6);
       expect(r.stderr).toContain('in use by another program');
+      expect(r.stderr).toMatch(/\(\d+ is free now: --port \d+\)/);
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       blocker.close();
@@ -105,7 +154,7 @@ describe('demo', () => {
     const r = await runCli(['demo', 'all', '-o', 'json']);
     expect(r.code).toBe(0);
     const steps = r.stdout.split('\n').map((l) => JSON.parse(l) as { kind: string; scenario?: string; ok?: boolean });
-    expect(steps.filter((s) => s.kind === 'scenario')).toHaveLength(3);
+    expect(steps.filter((s) => s.kind === 'scenario')).toHaveLength(6);
     expect(steps.some((s) => s.kind === 'failed')).toBe(false);
     expect(steps.at(-1)).toMatchObject({ kind: 'done', ok: true });
     // Its own root (other tests' demos may run on the same server at the same time).

@@ -1,43 +1,11 @@
-import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN } from '../harness/cli.js';
-import { closeClients, newClient, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
+import { inTerminal, killTerminals } from '../harness/terminal.js';
+import { closeClients, newClient, uniquePath, waitFor } from '../harness/zk.js';
 
-const terminals = new Set<number>();
 afterEach(async () => {
-  // Whatever a failed test left running: the whole process group of each pseudo-terminal.
-  for (const pgid of terminals) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  terminals.clear();
+  killTerminals();
   await closeClients();
 });
-
-/** Runs the CLI inside a pseudo-terminal (util-linux `script`), so stdin, stdout and stderr are TTYs. */
-function inTerminal(args: string[], options: { columns?: number } = {}): { output: () => string; type: (text: string) => void; exited: Promise<number> } {
-  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  // A pty made by `script` has no size until one is set; a real terminal has one.
-  const columns = options.columns ?? 100;
-  const command = columns > 0 ? `stty cols ${columns} rows 30; ${quoted}` : quoted;
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    env: { ...process.env, ZK_COORD_SERVER: zkConnect(), NO_COLOR: '1', TERM: 'xterm' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-  });
-  if (child.pid !== undefined) terminals.add(child.pid);
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  return {
-    output: () => output,
-    type: (text) => child.stdin.write(text),
-    exited: new Promise((resolve) => child.on('close', (code) => resolve(code ?? -1))),
-  };
-}
 
 describe('on a terminal', () => {
   it('config set without a value asks for it', async () => {
@@ -48,6 +16,14 @@ describe('on a terminal', () => {
     expect(await term.exited).toBe(0);
     const c = await newClient();
     expect((await c.getData(p)).data.toString()).toBe('typed at the prompt');
+  });
+
+  it('queue push with no items and stdin a terminal: exit 2 at once, not a silent wait for input', async () => {
+    const p = uniquePath('tty-queue');
+    const term = inTerminal(['queue', 'push', p]);
+    expect(await term.exited).toBe(2);
+    expect(term.output()).toContain('no items: give them as arguments, or pipe them in');
+    expect(await (await newClient()).exists(p)).toBeNull();
   });
 
   it('config rm asks first: "n" keeps the node, "y" deletes it', async () => {
@@ -64,6 +40,22 @@ describe('on a terminal', () => {
     yes.type('y\r');
     expect(await yes.exited).toBe(0);
     expect(await c.exists(p)).toBeNull();
+  });
+
+  it('config rm: Ctrl+C at the question exits 130 with nothing deleted; a node with children fails before asking', async () => {
+    const p = uniquePath('confirm');
+    const c = await newClient();
+    await c.create(p, Buffer.from('x'));
+    const cancel = inTerminal(['config', 'rm', p]);
+    await waitFor(() => cancel.output().includes(`delete ${p}?`), 10_000, 'the question');
+    cancel.type('\u0003');
+    expect(await cancel.exited).toBe(130);
+    expect(await c.exists(p)).not.toBeNull();
+    await c.create(`${p}/child`, Buffer.alloc(0));
+    const parent = inTerminal(['config', 'rm', p]);
+    expect(await parent.exited).toBe(6);
+    expect(parent.output()).toContain(`node has children: ${p}: 1 child under it; add -R (--recursive) to delete them too`);
+    expect(parent.output()).not.toContain(`delete ${p}?`);
   });
 
   it('config get escapes control characters for the eye, even on a terminal that reports no width', async () => {
@@ -88,6 +80,26 @@ describe('on a terminal', () => {
     expect(term.output()).toContain('Every step behaved as narrated.');
   }, 60_000);
 
+  it('a supervised command gets the terminal: it reads what is typed (its group is the foreground one)', async () => {
+    const term = inTerminal(['lock', uniquePath('tty-lock'), '--', 'sh', '-c', 'printf "name? "; read x; echo "got $x"']);
+    await waitFor(() => /(^|\n)name\? /.test(term.output()), 10_000, 'the command asking');
+    term.type('hello\r');
+    expect(await term.exited).toBe(0);
+    expect(term.output()).toContain('got hello');
+  });
+
+  it('Ctrl+C reaches the supervised command; zk-coord exits with its code and releases', async () => {
+    const path = uniquePath('tty-ctrl-c');
+    const term = inTerminal(['lock', path, '--', 'sh', '-c', 'trap "echo interrupted; exit 3" INT; echo ready; while :; do sleep 0.1; done']);
+    // The line alone: the "running …" note quotes the script, "echo ready" included.
+    await waitFor(() => /(^|\n)ready\r?\n/.test(term.output()), 10_000, 'the command running');
+    term.type('\u0003');
+    expect(await term.exited).toBe(3);
+    expect(term.output()).toContain('interrupted');
+    const c = await newClient();
+    expect((await c.getChildren(path)).children).toEqual([]);
+  });
+
   it('shows a spinner while connecting on a sized terminal, then the value', async () => {
     const p = uniquePath('tty-spin');
     const c = await newClient();
@@ -95,6 +107,9 @@ describe('on a terminal', () => {
     const term = inTerminal(['config', 'get', p]);
     expect(await term.exited).toBe(0);
     expect(term.output()).toContain('connecting to');
+    // NO_COLOR (set by inTerminal) turns the spinner's colour off too: no SGR colour code at all.
+    // eslint-disable-next-line no-control-regex
+    expect(term.output()).not.toMatch(/\u001b\[3\dm/);
     // How ora erases its line depends on timing (same line, or the next one); either way the value ends it.
     // eslint-disable-next-line no-control-regex
     const lines = term.output().replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n/).filter((l) => l.trim() !== '');

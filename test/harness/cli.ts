@@ -37,3 +37,20 @@ export async function stopAll(runs: CliRun[], graceMs = 5000): Promise<void> {
     }),
   );
 }
+
+/**
+ * The CLI runs of one test file, started with `start` and all stopped (SIGTERM first) by `stop`, which an
+ * afterEach calls: what every holder test sets up.
+ */
+export function trackedRuns(): { start: (args: string[], server?: string) => CliRun; stop: () => Promise<void>; readonly all: CliRun[] } {
+  const all: CliRun[] = [];
+  return {
+    all,
+    start(args, server) {
+      const run = spawnCli(args, server ? { server } : {});
+      all.push(run);
+      return run;
+    },
+    stop: () => stopAll(all),
+  };
+}

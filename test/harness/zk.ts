@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { ZkClient, type ZkClientOptions } from '../../src/zk/index.js';
+import { fourLetterWord } from '../../src/zk/four-letter.js';
 
 /** Connection string of the run's shared standalone server. */
 export function zkConnect(): string {
@@ -38,3 +39,12 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number,
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Resolves once the server holds a watch on `path` (four-letter word `wchp`): a spawned waiter is armed, so a
+ * change made now is one it must see (a fixed sleep races a slow start on a loaded machine).
+ */
+export async function watchArmed(path: string, connectString = zkConnect(), timeoutMs = 15_000): Promise<void> {
+  const [host, port] = (connectString.split(',')[0] ?? '').split('/')[0]!.split(':');
+  await waitFor(async () => (await fourLetterWord(host ?? '127.0.0.1', Number(port), 'wchp', 1000).catch(() => '')).split('\n').some((l) => l.trim() === path), timeoutMs, `a watch on ${path}`);
+}

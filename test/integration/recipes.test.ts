@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { claimLowestFreeId } from '../../src/recipes/claim.js';
-import { SequentialContender } from '../../src/recipes/contenders.js';
+import { claimLowestFreeId } from '../../src/recipes/claim/claim.js';
+import { SequentialContender } from '../../src/recipes/contenders/contenders.js';
 import { TakenError, WaitTimeoutError } from '../../src/recipes/errors.js';
 import { ZkClient } from '../../src/zk/index.js';
-import { FaultProxy } from '../harness/fault-proxy.js';
+import { FaultProxy } from '../../src/server/fault-proxy.js';
 import { closeClients, newClient, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
 
 afterEach(closeClients);
@@ -55,6 +55,45 @@ describe('claimLowestFreeId', () => {
 });
 
 describe('SequentialContender', () => {
+  it('watchForeign: each joining contender of another library once, across a reconnect; nothing after stop', async () => {
+    const proxy = await new FaultProxy(Number(zkConnect().split(':')[1])).start();
+    try {
+      const parent = uniquePath('foreign');
+      const other = await newClient();
+      const c = await ZkClient.connect({ connectString: proxy.connectString, sessionTimeoutMs: 6000 });
+      const contender = new SequentialContender(c, { parent, role: 'exclusive', data: Buffer.from('holder') });
+      await contender.enter();
+      await contender.awaitTurn({});
+      const seen: string[] = [];
+      const stop = contender.watchForeign((node, convention) => seen.push(`${convention.id} ${node.name}`));
+      const kazooName = (await other.create(`${parent}/${'a'.repeat(32)}__lock__`, undefined, 'ephemeral-sequential')).split('/').pop()!;
+      // One of our own convention (a zk-coord waiter) is no foreigner.
+      await other.create(`${parent}/lock-00000000-0000-4000-8000-000000000000-`, undefined, 'ephemeral-sequential');
+      await waitFor(() => seen.length === 1, 5000, 'the kazoo contender reported');
+      expect(seen).toEqual([`kazoo ${kazooName}`]);
+      // A connection cut and restored (same session): still watching, each node still reported once.
+      proxy.setMode('refuse');
+      await waitFor(() => c.state === 'suspended', 5000, 'suspended');
+      proxy.setMode('pass');
+      await waitFor(() => c.state === 'connected', 10_000, 'reconnected');
+      const curatorName = (await other.create(`${parent}/_c_11111111-2222-4333-8444-555555555555-lock-`, undefined, 'ephemeral-sequential')).split('/').pop()!;
+      await waitFor(() => seen.length === 2, 5000, 'the Curator contender reported');
+      await other.create(`${parent}/${'b'.repeat(32)}__lock__`, undefined, 'ephemeral-sequential');
+      await waitFor(() => seen.length === 3, 5000, 'the second kazoo contender reported');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen).toHaveLength(3);
+      expect(seen[1]).toBe(`curator-mutex ${curatorName}`);
+      stop();
+      await other.create(`${parent}/${'c'.repeat(32)}__lock__`, undefined, 'ephemeral-sequential');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen).toHaveLength(3);
+      await contender.leave();
+      await c.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('a protected create cut off right after it is forwarded leaves no orphan and no second node, 20 times out of 20', async () => {
     const proxy = await new FaultProxy(Number(zkConnect().split(':')[1])).start();
     try {
@@ -63,7 +102,7 @@ describe('SequentialContender', () => {
       const c = await ZkClient.connect({ connectString: proxy.connectString, sessionTimeoutMs: 4000 });
       for (let i = 0; i < 20; i += 1) {
         proxy.dropAfterRequest(CREATE);
-        const contender = new SequentialContender(c, { parent, prefix: 'candidate-', data: Buffer.from(`n${i}`) });
+        const contender = new SequentialContender(c, { parent, role: 'candidate', data: Buffer.from(`n${i}`) });
         // mkdirp creates the parent on the first round: cut that create too, then the contender's own.
         const node = await contender.enter();
         const { children } = await observer.getChildren(parent);
@@ -93,7 +132,7 @@ describe('SequentialContender', () => {
         },
       });
       clients.push(c);
-      const contender = new SequentialContender(c, { parent, prefix: 'candidate-', data: Buffer.from(`c${i}`) });
+      const contender = new SequentialContender(c, { parent, role: 'candidate', data: Buffer.from(`c${i}`) });
       await contender.enter();
       contenders.push(contender);
     }

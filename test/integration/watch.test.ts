@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChildrenWatch, type ChildrenEvent } from '../../src/recipes/children-watch.js';
-import { DataWatch, type DataEvent } from '../../src/recipes/data-watch.js';
+import { ChildrenWatch, type ChildrenEvent } from '../../src/recipes/watch/children-watch.js';
+import { DataWatch, type DataEvent } from '../../src/recipes/watch/data-watch.js';
 import { closeClients, newClient, sleep, uniquePath, waitFor } from '../harness/zk.js';
 
 afterEach(closeClients);

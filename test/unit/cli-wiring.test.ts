@@ -68,9 +68,11 @@ describe('command wiring', () => {
     expect((await runMain(['--session-timeout', '-5', 'ls'])).code).toBe(ExitCode.Usage);
   });
 
-  it('accepts global options after the subcommand, except -s which there means stat', async () => {
+  it('accepts global options after the subcommand, -s too, except after a zkCli word where -s means stat', async () => {
     // --server after the subcommand is honoured: the bad string fails validation (exit 2), proving it was read.
     expect((await runMain(['ls', '/', '--server', 'bad_host:1'])).code).toBe(ExitCode.Usage);
+    expect((await runMain(['status', '-s', 'bad_host:1'])).code).toBe(ExitCode.Usage);
+    expect((await runMain(['config', 'get', '/x', '-s', 'bad_host:1'])).code).toBe(ExitCode.Usage);
     // -s after `ls` is the stat flag, not a server: the root -s (bad) still applies.
     expect((await runMain(['-s', 'bad_host:1', 'ls', '/', '-s'])).code).toBe(ExitCode.Usage);
   });
@@ -93,9 +95,9 @@ describe('command wiring', () => {
     expect(r.err).toContain('not both');
   });
 
-  it('does not take the child command for the parent path (claim -- ./worker.sh)', async () => {
-    // Unreachable server: fails connecting (exit 3), after parsing `./worker.sh` as the child, not the parent.
-    const r = await runMain(['-s', '127.0.0.1:1', '--connect-timeout', '300', 'claim', '--', './worker.sh']);
+  it('does not take the child command for the parent path (claim -- /bin/sh)', async () => {
+    // Unreachable server: fails connecting (exit 3), after parsing `/bin/sh` as the child, not the parent.
+    const r = await runMain(['-s', '127.0.0.1:1', '--connect-timeout', '300', 'claim', '--', '/bin/sh']);
     expect(r.code).toBe(ExitCode.Connect);
     expect(r.err).toMatch(/cannot connect to ZooKeeper within 300 ms; tried 127.0.0.1:1 \(ECONNREFUSED\)/);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { predecessorOf, sortContenders } from '../../src/recipes/contenders.js';
-import { heldIds, lowestFreeId } from '../../src/recipes/claim.js';
+import { isReader, predecessorOf, sortContenders, turnOf } from '../../src/recipes/contenders/contenders.js';
+import { heldIds, lowestFreeId } from '../../src/recipes/claim/claim.js';
 
 describe('sortContenders', () => {
   it('orders by the 10-digit suffix whatever the prefix, so zkCli-made candidates interleave (seed 002)', () => {
@@ -20,6 +20,26 @@ describe('sortContenders', () => {
     expect(predecessorOf(sorted, 0, 1)).toBeUndefined();
     expect(predecessorOf(sorted, 2, 1)?.name).toBe('c-0000000007');
     expect(predecessorOf(sorted, 2, 2)).toBeUndefined();
+  });
+});
+
+describe('read/write turns', () => {
+  const sorted = sortContenders('/rw', ['read-a-0000000001', 'read-b-0000000002', 'lock-c-0000000003', 'read-d-0000000004', 'read-e-0000000005']);
+  it('readers before any writer hold together; a writer waits for its predecessor only', () => {
+    expect(turnOf(sorted, 0, 1, true)).toEqual({ holds: true });
+    expect(turnOf(sorted, 1, 1, true)).toEqual({ holds: true });
+    expect(turnOf(sorted, 2, 1, false)).toEqual({ holds: false, waitFor: sorted[1] });
+  });
+  it('a reader after a waiting writer waits for that writer (no writer starvation), and watches only it', () => {
+    expect(turnOf(sorted, 3, 1, true)).toEqual({ holds: false, waitFor: sorted[2] });
+    expect(turnOf(sorted, 4, 1, true)).toEqual({ holds: false, waitFor: sorted[2] });
+  });
+  it('knows the readers of kazoo and Curator by their names', () => {
+    expect(isReader('2f1a__rlock__0000000001')).toBe(true);
+    expect(isReader('_c_2f1a-__READ__0000000001')).toBe(true);
+    expect(isReader('2f1a__lock__0000000001')).toBe(false);
+    expect(isReader('_c_2f1a-__WRIT__0000000001')).toBe(false);
+    expect(isReader('lock-2f1a-0000000001')).toBe(false);
   });
 });
 

@@ -1,0 +1,117 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { trackedRuns } from '../harness/cli.js';
+import { proxyToServer, stopProxies } from '../harness/fault-proxy.js';
+import { closeClients, newClient, uniquePath, waitFor } from '../harness/zk.js';
+
+/**
+ * Hot standby: every candidate's command runs from the start and is told its role (env, role file, hooks), in
+ * order, and a silent leader is demoted a margin before anyone else can lead.
+ */
+const runs = trackedRuns();
+const { start } = runs;
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'zk-coord-standby-'));
+});
+afterEach(async () => {
+  await runs.stop();
+  await stopProxies();
+});
+afterAll(async () => {
+  await closeClients();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const read = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+const lines = (file: string): string[] => read(file).split('\n').filter(Boolean);
+/** The command writes its start role and its role file's path; the test reads the role file itself. */
+const worker = (out: string): string[] => ['--', 'sh', '-c', `echo "$ZK_COORD_ROLE $ZK_COORD_ROLE_FILE" > ${out}; while :; do sleep 0.05; done`];
+const roleFileOf = (out: string): string => read(out).trim().split(' ')[1] ?? '';
+const roleOf = (out: string): string[] => lines(roleFileOf(out));
+/** A hook that logs "<hook> <start ms> <end ms> <env…>" after a pause long enough to overlap if run concurrently. */
+const hook = (log: string, name: string, pause = '0.1'): string =>
+  `s=$(date +%s%3N); sleep ${pause}; echo "${name} $s $(date +%s%3N) $ZK_COORD_ROLE $ZK_COORD_PREVIOUS_ROLE $ZK_COORD_PATH $ZK_COORD_NAME $ZK_COORD_SEQUENCE" >> ${log}`;
+
+describe('elect --standby', () => {
+  it('both commands run from the start and know their roles; after the leader\'s SIGTERM the other leads within 1 s and ran --on-elected once', async () => {
+    const path = uniquePath('standby');
+    const [outA, outB, logB] = ['a', 'b', 'hooks-b'].map((n) => join(dir, `${n}-${path.slice(1)}`)) as [string, string, string];
+    const a = start(['elect', path, 'A', '--standby', ...worker(outA)]);
+    await waitFor(() => roleOf(outA)[0] === 'leader', 10_000, 'A leads');
+    const b = start(['elect', path, 'B', '--standby', '--on-elected', hook(logB, 'elected', '0'), '--on-demoted', hook(logB, 'demoted', '0'), ...worker(outB)]);
+    await waitFor(() => roleOf(outB).length === 3, 10_000, 'B running');
+    expect(read(outA).split(' ')[0]).toBe('leader');
+    expect(read(outB).split(' ')[0]).toBe('follower');
+    expect(roleOf(outB)[0]).toBe('follower');
+    expect(roleOf(outB)[2]).toBe('A');
+    expect(lines(logB)).toEqual([]);
+    const sequence = Number(roleOf(outB)[1]);
+    a.signal('SIGTERM');
+    const stoppedAt = Date.now();
+    await waitFor(() => roleOf(outB)[0] === 'leader', 5000, 'B leads');
+    expect(Date.now() - stoppedAt).toBeLessThan(1000);
+    expect(Number(roleOf(outB)[1])).toBeGreaterThan(sequence);
+    expect(roleOf(outB)[2]).toBe('B');
+    expect(await a.exited).toBe(143);
+    await waitFor(() => lines(logB).length === 1, 5000, 'on-elected ran');
+    const [name, , , role, previous, hookPath, hookName, hookSequence] = lines(logB)[0]!.split(' ');
+    expect([name, role, previous, hookPath, hookName]).toEqual(['elected', 'leader', 'follower', path, 'B']);
+    expect(Number(hookSequence)).toBeGreaterThan(0);
+    expect(b.running).toBe(true);
+  });
+
+  it('hooks never overlap and come in transition order through 10 quick rotations', async () => {
+    const path = uniquePath('rotate');
+    const out = join(dir, `r-${path.slice(1)}`);
+    const log = join(dir, `rlog-${path.slice(1)}`);
+    start(['elect', path, 'R', '--standby', '--on-elected', hook(log, 'elected'), '--on-demoted', hook(log, 'demoted'), ...worker(out)]);
+    const zk = await newClient();
+    for (let round = 0; round < 10; round += 1) {
+      // Leading again (a new session's node): delete it at once, without waiting for the hooks.
+      const node = await waitFor(async () => {
+        if (roleOf(out)[0] !== 'leader') return undefined;
+        const { children } = await zk.getChildren(path);
+        return children[0];
+      }, 10_000, `leading, round ${round}`);
+      await zk.remove(`${path}/${node}`).catch(() => undefined);
+      await waitFor(() => roleOf(out)[0] === 'follower' || undefined, 10_000, `demoted, round ${round}`).catch(() => undefined);
+    }
+    await waitFor(() => lines(log).length >= 20, 20_000, 'every hook ran');
+    const entries = lines(log).map((l) => l.split(' '));
+    for (let i = 0; i < entries.length; i += 1) {
+      expect(entries[i]![0]).toBe(i % 2 === 0 ? 'elected' : 'demoted');
+      if (i > 0) expect(Number(entries[i]![1])).toBeGreaterThanOrEqual(Number(entries[i - 1]![2]));
+      if (i > 0) expect(Number(entries[i]![7])).toBeGreaterThan(Number(entries[i - 1]![7]));
+    }
+  });
+
+  it('blackholed past the session timeout: --on-demoted has ended at least T/4 before the new leader\'s --on-elected starts; the command keeps running', async () => {
+    // 4 s: the hook's budget between the demotion and the hard stop is T/8 (500 ms), room for a shell and its
+    // sleep on a loaded machine (with 2 s, 250 ms was not always enough: the hook was killed at the deadline).
+    const timeoutMs = 4000;
+    const path = uniquePath('demote');
+    const cut = await proxyToServer();
+    const [outL, outF, logL, logF] = ['l', 'f', 'hl', 'hf'].map((n) => join(dir, `${n}-${path.slice(1)}`)) as [string, string, string, string];
+    const port = 20000 + (process.pid % 5000) * 2;
+    const leader = start(['--session-timeout', String(timeoutMs), 'elect', path, 'L', '--standby', '--http', String(port), '--on-demoted', hook(logL, 'demoted', '0.05'), ...worker(outL)], cut.connectString);
+    await waitFor(() => roleOf(outL)[0] === 'leader', 10_000, 'L leads');
+    start(['elect', path, 'F', '--standby', '--on-elected', hook(logF, 'elected', '0'), ...worker(outF)]);
+    await waitFor(() => roleOf(outF)[0] === 'follower', 10_000, 'F follows');
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    cut.setMode('blackhole');
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 503, 5000, '/health 503 while silent');
+    await waitFor(() => lines(logF).length === 1, 15_000, 'F elected');
+    const demotedEnd = Number(lines(logL)[0]?.split(' ')[2]);
+    const electedStart = Number(lines(logF)[0]!.split(' ')[1]);
+    expect(electedStart - demotedEnd).toBeGreaterThanOrEqual(timeoutMs / 4);
+    expect(roleOf(outL)[0]).toBe('follower');
+    // The old leader's command still runs, as a follower; it campaigns again once the server is back.
+    cut.setMode('pass');
+    await waitFor(() => leader.stderr.some((l) => /taking it again with a new session/.test(l)), 10_000, 'campaigns again');
+    expect(leader.running).toBe(true);
+    await waitFor(() => roleOf(outL)[2] === 'F', 10_000, 'L sees F lead');
+  });
+});
