@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 'use strict';
-// The built CLI is one bundled file in dist/ (`npm ci` or `npm run build` makes it). CommonJS on purpose:
-// one file through Node's CommonJS loader starts fastest (docs/BENCHMARKS.md).
+// The built CLI is one bundled file in dist/ (`npm run build` makes it; `npm pack` builds it into the tarball,
+// so installing the tarball runs no script). CommonJS on purpose: one file through Node's CommonJS loader
+// starts fastest (docs/BENCHMARKS.md).
 const path = require('node:path');
 
 const bundle = path.join(__dirname, '..', 'dist', 'cli', 'zk-coord.cjs');
-const cache = openCompileCache(bundle);
-const cli = cache ? cache.load() : require(bundle);
-cli.run().then((command) => cache && cache.ran(command));
+if (require('node:fs').existsSync(bundle)) {
+  const cache = openCompileCache(bundle);
+  const cli = cache ? cache.load() : require(bundle);
+  cli.run().then((command) => cache && cache.ran(command));
+} else {
+  process.stderr.write(`error: zk-coord is not built yet: run \`npm run build\` in ${path.join(__dirname, '..')} (after npm ci)\n`);
+  process.exitCode = 1;
+}
 
 /**
  * V8's code cache for the bundle. Compiling the bundle's functions on every start cost ~40 ms of a one-shot
@@ -35,7 +41,7 @@ function openCompileCache(file) {
   let cachedData;
   try {
     const stat = fs.statSync(file);
-    cacheFile = path.join(dir, `${process.versions.v8}-${process.arch}-${stat.size}-${Math.floor(stat.mtimeMs)}.v8cache`);
+    cacheFile = path.join(dir, `${installKey(file)}-${process.versions.v8}-${process.arch}-${stat.size}-${Math.floor(stat.mtimeMs)}.v8cache`);
     try {
       cachedData = fs.readFileSync(cacheFile);
     } catch {
@@ -65,6 +71,11 @@ function openCompileCache(file) {
   };
 }
 
+/** Names the install (the bundle's folder), so caches of different installs do not replace each other. */
+function installKey(file) {
+  return require('node:crypto').createHash('sha256').update(path.resolve(file)).digest('hex').slice(0, 12);
+}
+
 function cacheDir() {
   const home = require('node:os').homedir();
   const base = process.env.XDG_CACHE_HOME || (home ? path.join(home, '.cache') : '');
@@ -91,9 +102,12 @@ function saveCache(fs, dir, cacheFile, script, covered) {
     fs.renameSync(partial, cacheFile);
     fs.writeFileSync(partial, covered.map((name) => `${name}\n`).join(''), { mode: 0o600 });
     fs.renameSync(partial, `${cacheFile}.commands`);
+    // Only this install's older builds: two installs (a global one and a project's, or two checkouts) each
+    // keep theirs, instead of each run of one deleting the other's and compiling afresh.
     const keep = [path.basename(cacheFile), `${path.basename(cacheFile)}.commands`];
+    const own = `${path.basename(cacheFile).split('-')[0]}-`;
     for (const name of fs.readdirSync(dir)) {
-      if (/\.v8cache(\.commands)?$/.test(name) && !keep.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
+      if (name.startsWith(own) && /\.v8cache(\.commands)?$/.test(name) && !keep.includes(name)) fs.rmSync(path.join(dir, name), { force: true });
     }
   } catch {
     // A cache we cannot write only costs the next start its compile time.

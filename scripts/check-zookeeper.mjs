@@ -5,3 +5,17 @@ if (!findInstallation()) {
   console.error(`npm test: ${INSTALL_HINT} (or run scripts/install-zookeeper.sh)`);
   process.exit(1);
 }
+
+// The TLS tests make certificates with openssl; the ACL tests use kazoo as an independent client.
+import { execFileSync } from 'node:child_process';
+import { findOpenssl, OPENSSL_HINT } from '../dist/server/tls-material.js';
+if (!findOpenssl()) {
+  console.error(`npm test: ${OPENSSL_HINT} (or run scripts/install-zookeeper.sh --test-tools)`);
+  process.exit(1);
+}
+try {
+  execFileSync('/usr/bin/python3', ['-c', 'import kazoo'], { stdio: 'ignore' });
+} catch {
+  console.error('npm test: the ACL tests need python3-kazoo: `sudo apt-get install -y python3-kazoo` (or run scripts/install-zookeeper.sh --test-tools)');
+  process.exit(1);
+}
