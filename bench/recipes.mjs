@@ -11,7 +11,7 @@ import { CliProcess } from '../dist/process/cli-process.js';
 import { ZkClient, updateCounter } from '../dist/index.js';
 
 const run = promisify(execFile);
-const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';
+const ZKCLI = process.env.ZOOKEEPER_HOME ? `${process.env.ZOOKEEPER_HOME}/bin/zkCli.sh` : '/usr/share/zookeeper/bin/zkCli.sh';
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
 const quantile = (values, q) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -21,7 +21,7 @@ import { claimLowestFreeId, fourLetterWord, multi, packTransactions, SequentialC
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/zk-coord.cjs', import.meta.url));
-const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';
+const ZKCLI = process.env.ZOOKEEPER_HOME ? `${process.env.ZOOKEEPER_HOME}/bin/zkCli.sh` : '/usr/share/zookeeper/bin/zkCli.sh';
 const argv = process.argv.slice(2);
 const firstOption = argv.findIndex((a) => a.startsWith('--'));
 const wanted = new Set(firstOption === -1 ? argv : argv.slice(0, firstOption));

@@ -6,6 +6,14 @@ if (!findInstallation()) {
   process.exit(1);
 }
 
+// The interop tests compare with zkCli.sh (the Debian zookeeper package; libzookeeper-java alone has none).
+import { existsSync } from 'node:fs';
+const zkCli = process.env.ZOOKEEPER_HOME ? `${process.env.ZOOKEEPER_HOME}/bin/zkCli.sh` : '/usr/share/zookeeper/bin/zkCli.sh';
+if (!existsSync(zkCli)) {
+  console.error(`npm test: the tests compare with zkCli.sh, not found at ${zkCli}: \`sudo apt-get install -y zookeeper\` (or run scripts/install-zookeeper.sh)`);
+  process.exit(1);
+}
+
 // The TLS tests make certificates with openssl; the ACL tests use kazoo as an independent client.
 import { execFileSync } from 'node:child_process';
 import { findOpenssl, OPENSSL_HINT } from '../dist/server/tls-material.js';

@@ -26,7 +26,9 @@ if [ "${1:-}" = "--test-tools" ]; then
     fi
   fi
 fi
-if [ -n "${ZOOKEEPER_HOME:-}" ] || [ -f /usr/share/java/zookeeper.jar ] || [ -d /opt/homebrew/opt/zookeeper ] || [ -d /usr/local/opt/zookeeper ]; then
+# Debian's zookeeper package, not only its jars: libzookeeper-java (which the Curator packages above pull in)
+# has /usr/share/java/zookeeper.jar, enough for a server, but not zkCli.sh, which the tests compare against.
+if [ -n "${ZOOKEEPER_HOME:-}" ] || [ -x /usr/share/zookeeper/bin/zkCli.sh ] || [ -d /opt/homebrew/opt/zookeeper ] || [ -d /usr/local/opt/zookeeper ]; then
   exit 0
 fi
 if command -v apt-get >/dev/null 2>&1; then

@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import { zkConnect } from './zk.js';
 
 const run = promisify(execFile);
-export const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';
+/** zkCli.sh of ZOOKEEPER_HOME's release, else Debian's zookeeper package (scripts/check-zookeeper.mjs checks it). */
+export const ZKCLI = process.env.ZOOKEEPER_HOME ? `${process.env.ZOOKEEPER_HOME}/bin/zkCli.sh` : '/usr/share/zookeeper/bin/zkCli.sh';
 
 /** Runs one zkCli.sh command against the test server (or `server`); resolves with its stdout lines. */
 export async function zkCli(args: string[], server = zkConnect()): Promise<string[]> {
