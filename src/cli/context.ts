@@ -69,8 +69,10 @@ export class CommandContext {
   ) {}
 
   static async create(io: Io, globals: GlobalOptions, childArgv: readonly string[]): Promise<CommandContext> {
-    const colors = await createColors({ enabled: globals.color && globals.output === 'text', isTTY: io.stderr.isTTY === true, env: io.env });
-    return new CommandContext(io, globals, new Printer(io, globals.output, colors, globals.quiet), childArgv);
+    const enabled = globals.color && globals.output === 'text';
+    const colors = await createColors({ enabled, isTTY: io.stderr.isTTY === true, env: io.env });
+    const resultColors = await createColors({ enabled, isTTY: io.stdout.isTTY === true, env: io.env });
+    return new CommandContext(io, globals, new Printer(io, globals.output, colors, globals.quiet, resultColors), childArgv);
   }
 
   /** SIGINT/SIGTERM/SIGHUP as an AbortSignal, once holdSignals() has installed it. */

@@ -18,7 +18,8 @@ export interface Narrator {
  * JSON mode). With `step`, it waits for Enter before each step (a TTY only).
  */
 export function createNarrator(printer: Printer, io: Io, options: { step: boolean }): Narrator & { failed(text: string): void } {
-  const { colors } = printer;
+  // The narration is stdout's; only the Enter prompt is stderr's.
+  const colors = printer.resultColors;
   let scenario = '';
   const emit = (kind: string, text: string, line: string): void => printer.result(line, { scenario, kind, text });
   return {
@@ -29,7 +30,7 @@ export function createNarrator(printer: Printer, io: Io, options: { step: boolea
     },
     async step(text) {
       if (options.step && io.stdin.isTTY) {
-        io.stderr.write(colors.dim('(press Enter for the next step)'));
+        io.stderr.write(printer.colors.dim('(press Enter for the next step)'));
         const rl = createInterface({ input: io.stdin });
         await new Promise<void>((resolve) => rl.once('line', () => resolve()));
         rl.close();

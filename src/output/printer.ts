@@ -1,4 +1,4 @@
-import type { Colors } from './colors.js';
+import { noColors, type Colors } from './colors.js';
 import { escapeControl } from './escape.js';
 import { outputPolicy, type Io } from './io.js';
 
@@ -28,8 +28,14 @@ export class Printer {
   constructor(
     private readonly io: Io,
     readonly format: OutputFormat,
+    /** Colours for stderr (notes, warnings, errors, spinners): on when stderr is a terminal. */
     readonly colors: Colors,
     readonly quiet: boolean,
+    /**
+     * Colours for results on stdout: on only when stdout itself is a terminal, so `zk-coord demo > file`
+     * or `status | less` from a terminal never gets escape codes.
+     */
+    readonly resultColors: Colors = noColors,
   ) {}
 
   get json(): boolean {

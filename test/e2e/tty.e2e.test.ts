@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inTerminal, killTerminals } from '../harness/terminal.js';
-import { closeClients, newClient, uniquePath, waitFor } from '../harness/zk.js';
+import { closeClients, newClient, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
 
 afterEach(async () => {
   killTerminals();
@@ -67,6 +70,30 @@ describe('on a terminal', () => {
     expect(term.output()).toContain('a\\e[31mred');
     expect(term.output()).not.toContain('\u001b[31m');
   });
+
+  it('colours stdout only when stdout is the terminal: status and demo redirected to a file get none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zk-coord-tty-'));
+    const colour = { NO_COLOR: '' };
+    // 127.0.0.1:1: nothing listens, so status paints it "unreachable" (red) on a terminal: degraded, exit 9.
+    const servers = `${zkConnect()},127.0.0.1:1`;
+    try {
+      const onTerminal = inTerminal(['-s', servers, 'status'], { env: colour });
+      expect(await onTerminal.exited).toBe(9);
+      expect(onTerminal.output()).toContain('\u001b[31munreachable');
+      const file = join(dir, 'status.txt');
+      const redirected = inTerminal(['-s', servers, 'status'], { env: colour, stdoutFile: file });
+      expect(await redirected.exited).toBe(9);
+      expect(readFileSync(file, 'utf8')).toContain('unreachable');
+      expect(readFileSync(file, 'utf8')).not.toContain('\u001b[');
+      const demoFile = join(dir, 'demo.txt');
+      const demo = inTerminal(['demo', 'config'], { env: colour, stdoutFile: demoFile });
+      expect(await demo.exited).toBe(0);
+      expect(readFileSync(demoFile, 'utf8')).toContain('Every step behaved as narrated.');
+      expect(readFileSync(demoFile, 'utf8')).not.toContain('\u001b[');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('demo --step waits for Enter before each step', async () => {
     const term = inTerminal(['demo', 'config', '--step']);

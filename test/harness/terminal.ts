@@ -11,9 +11,13 @@ export interface Terminal {
 
 const terminals = new Set<number>();
 
-/** Runs the CLI inside a pseudo-terminal (util-linux `script`), so stdin, stdout and stderr are TTYs. */
-export function inTerminal(args: string[], options: { columns?: number; env?: NodeJS.ProcessEnv } = {}): Terminal {
-  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+/**
+ * Runs the CLI inside a pseudo-terminal (util-linux `script`), so stdin, stdout and stderr are TTYs; with
+ * `stdoutFile`, stdout goes to that file instead (`zk-coord … > file` typed at a terminal).
+ */
+export function inTerminal(args: string[], options: { columns?: number; env?: NodeJS.ProcessEnv; stdoutFile?: string } = {}): Terminal {
+  const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+  const quoted = [process.execPath, BIN, ...args].map(quote).join(' ') + (options.stdoutFile ? ` > ${quote(options.stdoutFile)}` : '');
   // A pty made by `script` has no size until one is set; a real terminal has one.
   const columns = options.columns ?? 100;
   const command = columns > 0 ? `stty cols ${columns} rows 30; ${quoted}` : quoted;

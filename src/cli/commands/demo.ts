@@ -67,7 +67,7 @@ Examples:
           if (ctx.stop.signal.aborted) break;
           await SCENARIOS[name]({ server, root, env }, say);
         }
-        if (!ctx.stop.signal.aborted) printer.result(['', printer.colors.ok('Every step behaved as narrated.')], { kind: 'done', ok: true });
+        if (!ctx.stop.signal.aborted) printer.result(['', printer.resultColors.ok('Every step behaved as narrated.')], { kind: 'done', ok: true });
       } catch (error) {
         if (!(error instanceof DemoStepError)) throw error;
         say.failed(error.message);

@@ -65,8 +65,8 @@ Examples:
         });
       } else {
         const width = Math.max(...reports.map((r) => r.server.length));
-        // Colour where the table is read (stdout a terminal), never in a file or a pipe; padded before painted.
-        const paint = (how: 'error' | 'warn' | 'accent', text: string): string => (printer.stdoutIsTTY ? printer.colors[how](text) : text);
+        // Padded before painted; resultColors colour only when stdout is a terminal.
+        const paint = (how: 'error' | 'warn' | 'accent', text: string): string => printer.resultColors[how](text);
         const lines = reports.map((r) => {
           const head = r.server.padEnd(width);
           if (!r.reachable) return `${head}  ${paint('error', 'unreachable')} (${r.note})`;
