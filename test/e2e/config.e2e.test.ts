@@ -125,6 +125,21 @@ describe('config set --ephemeral (seed 002: create -e /config/database)', () => 
     expect(await holder.exited).toBe(0);
   });
 
+  it('-o json: one "holding" record naming the node, its version and the session that owns it', async () => {
+    const p = uniquePath('eph-json');
+    const observer = await newClient();
+    const holder = spawnCli(['config', 'set', '-e', p, 'v', '-o', 'json']);
+    try {
+      const line = await holder.waitForLine(/^\{/);
+      const record = JSON.parse(line) as { event: string; path: string; ephemeral: boolean; version: number; session: string };
+      const stat = await observer.exists(p);
+      expect(record).toEqual({ event: 'holding', path: p, ephemeral: true, version: 0, session: `0x${BigInt.asUintN(64, stat!.ephemeralOwner).toString(16)}` });
+    } finally {
+      holder.signal('SIGTERM');
+    }
+    expect(await holder.exited).toBe(0);
+  });
+
   it('refuses to take over a node another session holds (exit 6)', async () => {
     const p = uniquePath('eph');
     const c = await newClient();

@@ -100,7 +100,7 @@ export function registerConfig(program: Command, app: App): void {
           },
           env: () => ({}),
           announce: (hold, client) => {
-            printer.result(`${path}`, { path, ephemeral: true, version: hold.detail.version, session: client.sessionIdHex });
+            printer.result(`${path}`, { event: 'holding', path, ephemeral: true, version: hold.detail.version, session: client.sessionIdHex });
             printer.note(`holding ephemeral ${path} with session ${client.sessionIdHex}; Ctrl+C (SIGINT) or SIGTERM removes it`);
           },
         });
