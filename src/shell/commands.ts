@@ -40,6 +40,8 @@ export interface ShellCommand {
   pathArgs: readonly number[];
   /** Words after the command (for Tab), e.g. config's subcommands. */
   subcommands?: readonly string[];
+  /** One of zk-coord's own commands: its words go to zk-coord's parser as they are, not zkCli's. */
+  ownParser?: true;
   /** Resolves with the exit code when not 0; throws the errors exit-codes.ts maps. */
   run(env: ShellEnv, args: Parsed, words: string[]): Promise<number | void>;
 }
@@ -286,11 +288,23 @@ export const SHELL_COMMANDS: readonly ShellCommand[] = [
     options: {},
     pathArgs: [1],
     subcommands: ['get', 'set', 'watch', 'rm'],
+    ownParser: true,
     async run(env, _args, words) {
       if (words[0] === 'set' && words.some((w) => w === '-e' || w === '--ephemeral' || /^-[a-z]*e/.test(w))) {
         throw new UsageError('config set -e holds its node in a session of its own; in the shell, create -e holds it in this one');
       }
       return env.zkCoord(['config', ...words]);
+    },
+  },
+  {
+    name: 'discover',
+    usage: 'discover [service] [--watch] [--random] [--base path] [--sync]',
+    summary: "zk-coord's service discovery in this session (discover --watch runs until Ctrl+C)",
+    options: {},
+    pathArgs: [],
+    ownParser: true,
+    async run(env, _args, words) {
+      return env.zkCoord(['discover', ...words]);
     },
   },
   {
@@ -362,7 +376,7 @@ export function findCommand(name: string): ShellCommand | undefined {
 
 /** Parses the words after the command name against its flags. */
 export function parseCommand(command: ShellCommand, words: string[]): Parsed {
-  // Commands that hand their words to zk-coord's own parser (config, ls -w) parse nothing here.
-  return command.name === 'config' ? { flags: {}, positionals: words } : parse(command, words);
+  // zk-coord's own commands (config, discover) hand their words to its parser: nothing is parsed here.
+  return command.ownParser ? { flags: {}, positionals: words } : parse(command, words);
 }
 

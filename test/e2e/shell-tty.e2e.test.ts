@@ -15,6 +15,8 @@ afterEach(async () => {
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 // eslint-disable-next-line no-control-regex
+const instance = (id: string, port: number): Buffer =>
+  Buffer.from(JSON.stringify({ name: 'api', id, address: '10.0.0.1', port, sslPort: null, payload: null, registrationTimeUTC: 1700000000000, serviceType: 'DYNAMIC', uriSpec: null }));
 const plain = (text: string): string => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
 function openShell(args: string[] = [], server = zkConnect()): Terminal & { prompts: () => number; after: (mark: number) => string } {
@@ -95,6 +97,25 @@ describe('zk-coord shell on a terminal', () => {
     sh.type('\u0003');
     sh.type('whoami\r');
     await waitFor(() => plain(sh.output()).includes('state: connected'), 10_000, 'the shell still answering');
+    sh.type('\u0004');
+    expect(await sh.exited).toBe(0);
+  });
+
+  it('discover --watch streams joins until Ctrl+C, and the prompt returns', async () => {
+    const base = uniquePath('tty-services');
+    const c = await newClient();
+    await c.create(base);
+    await c.create(`${base}/api`);
+    await c.create(`${base}/api/i1`, instance('i1', 8080));
+    const sh = openShell();
+    await waitFor(() => sh.prompts() >= 1, 15_000, 'the prompt');
+    sh.type(`discover api --base ${base} --watch\r`);
+    await waitFor(() => /10\.0\.0\.1:8080\s+i1/.test(plain(sh.output())), 10_000, 'the initial instance');
+    await c.create(`${base}/api/i2`, instance('i2', 8081));
+    await waitFor(() => /10\.0\.0\.1:8081\s+i2/.test(plain(sh.output())), 10_000, 'the joining instance');
+    const before = plain(sh.output()).length;
+    sh.type('\u0003');
+    await waitFor(() => sh.after(before).includes(' connected> '), 10_000, 'the prompt after Ctrl+C');
     sh.type('\u0004');
     expect(await sh.exited).toBe(0);
   });

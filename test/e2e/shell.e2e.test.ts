@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../harness/cli.js';
-import { closeClients, newClient, uniquePath, zkConnect } from '../harness/zk.js';
+import { closeClients, newClient, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
 import { zkCli } from '../harness/zkcli.js';
 
 const exec = promisify(execFile);
@@ -14,6 +14,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 afterEach(closeClients);
 
 const shell = (script: string, args: string[] = []) => runCli(['shell', ...args], { input: script });
+/** A Curator ServiceInstance of service `api`, as another client would register it. */
+const instance = (id: string, port: number): Buffer =>
+  Buffer.from(JSON.stringify({ name: 'api', id, address: '10.0.0.1', port, sslPort: null, payload: null, registrationTimeUTC: 1700000000000, serviceType: 'DYNAMIC', uriSpec: null }));
 
 describe('shell in batch mode (stdin not a terminal)', () => {
   it('creates, reads, updates and deletes nodes with zkCli output, comments and POSIX quoting', async () => {
@@ -78,6 +81,48 @@ describe('shell in batch mode (stdin not a terminal)', () => {
     expect(stdout).toContain('one');
     expect(stdout).toMatch(/session: 0x[0-9a-f]+/);
     expect((await runCli(['shell', '-f', join(scratch, 'missing.zk')])).code).toBe(2);
+  });
+
+  it('create -c makes a container: the server reaps it once emptied, unlike a plain node; set -s prints the stat as zkCli does', async () => {
+    const p = uniquePath('batch-container');
+    const plainNode = uniquePath('batch-persistent');
+    const script = [`create -c ${p}`, `create ${p}/kid k`, `create ${plainNode}`, `create ${plainNode}/kid k`, `set -s ${p} v1`];
+    const { code, stdout } = await shell(script.join('\n'));
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines.slice(0, 4)).toEqual([`Created ${p}`, `Created ${p}/kid`, `Created ${plainNode}`, `Created ${plainNode}/kid`]);
+    expect(lines.slice(4)).toEqual(await zkCli(['stat', p]));
+    const c = await newClient();
+    await c.remove(`${p}/kid`);
+    await c.remove(`${plainNode}/kid`);
+    // The test server's reaper runs every 100 ms (test/harness/global-setup.ts); the stat does not mark a
+    // container (its ephemeralOwner is 0x0, in zkCli too), being reaped does.
+    await waitFor(async () => (await c.exists(p)) === null, 10_000, 'the emptied container reaped');
+    expect(await c.exists(plainNode)).not.toBeNull();
+  });
+
+  it('discover runs in the session and prints what the discover command prints; its own options pass through', async () => {
+    const base = uniquePath('shell-services');
+    const c = await newClient();
+    await c.create(base);
+    await c.create(`${base}/api`);
+    await c.create(`${base}/api/i1`, instance('i1', 8080));
+    await c.create(`${base}/api/i2`, instance('i2', 8081));
+    const commands = [`discover --base ${base}`, `discover api --base ${base}`, `discover api --base ${base} --random --sync`];
+    const { code, stdout } = await shell(commands.join('\n'));
+    expect(code).toBe(0);
+    const direct = [];
+    for (const command of commands) {
+      const run = await runCli(command.split(' '));
+      expect(run.code).toBe(0);
+      direct.push(run.stdout);
+    }
+    const lines = stdout.split('\n');
+    // The services line and both instances exactly as the command prints them; --random: one of the two.
+    expect(lines.slice(0, 3)).toEqual([...direct[0]!.split('\n'), ...direct[1]!.split('\n')]);
+    expect(lines[1]).toMatch(/^10\.0\.0\.1:8080\s+i1/);
+    expect(['10.0.0.1:8080', '10.0.0.1:8081']).toContain(lines[3]);
+    expect(lines).toHaveLength(4);
   });
 
   it('-o json prints one JSON object per command (NDJSON), failures included', async () => {

@@ -42,8 +42,9 @@ export function registerShell(program: Command, app: App): void {
       [
         '',
         "Inside: zkCli's ls [-s] [-w] [-R], get [-s] [-w], stat [-w], set [-s] [-v], create [-e] [-s] [-c], delete [-v],",
-        'deleteall, sync, getAcl, setAcl, addauth digest, whoami, history, redo n, quit; and zk-coord\'s config get/set/watch/rm. `help` lists them.',
-        'Ctrl+C stops the running command (config watch, ls -w) and clears the line; Ctrl+D or quit ends the session.',
+        'deleteall, sync, getAcl, setAcl, addauth digest, whoami, history, redo n, quit; and zk-coord\'s config get/set/watch/rm',
+        'and discover. `help` lists them.',
+        'Ctrl+C stops the running command (config watch, discover --watch, ls -w) and clears the line; Ctrl+D or quit ends the session.',
         '',
         'Batch mode (stdin not a terminal, or -f): one command per line, # comments, quoting as in a POSIX shell; stops at',
         'the first failing command with its exit code (--keep-going: runs on, exits with the first failure\'s code);',
