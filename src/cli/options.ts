@@ -54,8 +54,19 @@ export function parseMaxRequestBytes(value: string): number {
 }
 
 /** server start --tick-time: up to an hour (sessions of 20 ticks stay inside a 32-bit millisecond count). */
+/** server start --tick-time: a duration like every other (`500`, `500ms`, `2s`), bare in ms, at most 1 h. */
 export function parseTickTime(value: string): number {
-  return wholeNumber(value, 1, 3_600_000, 'a tickTime in ms from 1 to 3600000');
+  const range = new InvalidArgumentError('expected a tickTime from 1ms to 1h (a bare number is in milliseconds)');
+  let ms: number;
+  try {
+    ms = parseMs(value);
+  } catch (error) {
+    // A well-formed duration out of range gets the tickTime's range, not the general one.
+    if (/^\d+(?:\.\d+)?(ms|s|m|h|d)?$/.test(value.trim())) throw range;
+    throw error;
+  }
+  if (ms > 3_600_000) throw range;
+  return ms;
 }
 
 /**

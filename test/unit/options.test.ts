@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'commander';
-import { MAX_DURATION_MS, formatDuration, parseMs, parsePositiveInt, parseSeconds, parseZnodeVersion, parsePort } from '../../src/cli/options.js';
+import { MAX_DURATION_MS, formatDuration, parseMs, parsePositiveInt, parseSeconds, parseTickTime, parseZnodeVersion, parsePort } from '../../src/cli/options.js';
 
 describe('duration options', () => {
   it('take units, and a bare number in the option\'s historical unit', () => {
@@ -41,5 +41,18 @@ describe('integer options', () => {
     expect(parseZnodeVersion('2147483647')).toBe(2147483647);
     expect(() => parseZnodeVersion('2147483648')).toThrow(/0 to 2147483647/);
     expect(() => parsePort('65536')).toThrow(/1 to 65535/);
+  });
+});
+
+describe('parseTickTime', () => {
+  it('takes a duration like every other option, bare in milliseconds, from 1ms to 1h', () => {
+    expect(parseTickTime('500')).toBe(500);
+    expect(parseTickTime('500ms')).toBe(500);
+    expect(parseTickTime('2s')).toBe(2000);
+    expect(parseTickTime('1h')).toBe(3_600_000);
+    expect(() => parseTickTime('61m')).toThrow(/from 1ms to 1h/);
+    expect(() => parseTickTime('0')).toThrow(/from 1ms to 1h/);
+    expect(() => parseTickTime('99999999999')).toThrow(/from 1ms to 1h/);
+    expect(() => parseTickTime('fast')).toThrow(/expected a duration such as 500ms/);
   });
 });

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { isStale, listStates, listStatesByPort, nodeStatuses, overlappingPort, readState, startLocalServer, stateDir, stopLocalServer, AlreadyRunningError, NotRunningError } from '../../server/local-server.js';
 import { parseEnsembleSize, parsePort, parseTickTime } from '../options.js';
@@ -41,7 +41,7 @@ also keeps a plain client port on 127.0.0.1 (server status shows it) for four-le
     .option('--election-port <port>', 'an ensemble\'s first leader-election port (default: free ports)', parsePort)
     .option('--fresh', 'wipe the data and logs of an earlier server on this port first')
     .option('--data-dir <dir>', 'where data and logs go (default: in the state directory)')
-    .option('--tick-time <ms>', 'ZooKeeper tickTime; sessions may last 2 to 20 ticks', parseTickTime, 2000)
+    .addOption(new Option('--tick-time <duration>', 'ZooKeeper tickTime (bare number: ms); sessions may last 2 to 20 ticks').argParser(parseTickTime).default(2000, '2s'))
     // --tls is the global option (hidden after a subcommand): given after `start` it means serve TLS.
     .option('--mtls', 'like --tls, and require a client certificate (mutual TLS)')
     .addHelpText('after', '\nExamples:\n  zk-coord server start\n  zk-coord server start --fresh   # data of the last server on 2181 wiped first\n  zk-coord server start --port 2281 --data-dir ./zk-data')
