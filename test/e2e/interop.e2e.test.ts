@@ -16,6 +16,8 @@ let dir: string;
 let curator: LinePeer;
 let kazoo: LinePeer;
 const running: CliRun[] = [];
+/** Curator LeaderSelectors a test started (CuratorPeer `selector`): closed after it, whatever happened. */
+const selectors: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'zk-coord-interop-'));
@@ -28,6 +30,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 afterEach(async () => {
+  const closing = selectors.splice(0);
+  for (const name of closing) curator.send(`close ${name}`);
+  await Promise.all(closing.map((name) => curator.waitFor(new RegExp(`^closed ${name}$`))));
   await stopAll(running);
   await closeClients();
 });
@@ -268,6 +273,168 @@ describe('lock status, detection and refusal', () => {
     await kazoo.waitFor(/^released kz-both$/);
     // Empty again: any convention may start it.
     expect((await runCli(['lock', path, '--compat', 'curator', '--', 'true'])).code).toBe(0);
+  }, 60_000);
+});
+
+/**
+ * A Curator LeaderSelector (its id: `name`, unique in the file: the peer's lines are never cleared), appending
+ * start/end to `file` while it leads.
+ */
+function startSelector(path: string, name: string, file?: string): void {
+  selectors.push(name);
+  curator.send(`selector ${path} ${name}${file ? ` ${file}` : ''}`);
+}
+
+/** A command that runs until SIGTERM, appending start/end to `file` (the end from its trap: before zk-coord resigns). */
+function leadUntilTerm(name: string, file: string): string[] {
+  return ['sh', '-c', `echo "start ${name}" >> ${file}; trap 'echo "end ${name}" >> ${file}; exit 0' TERM; while :; do sleep 0.1; done`];
+}
+
+/**
+ * The candidates of a LeaderSelector election (all InterProcessMutex nodes, checked) in Curator's order — by
+ * the sequence after `lock-` — as the data each stored (the selector's id, the zk-coord candidate's name).
+ */
+async function selectorQueue(path: string): Promise<string[]> {
+  const children = await childrenOfContainer(path);
+  expect(children.filter((n) => !CURATOR_NODE.test(n))).toEqual([]);
+  const client = await newClient();
+  const sorted = [...children].sort((a, b) => (a.slice(-10) < b.slice(-10) ? -1 : 1));
+  return Promise.all(sorted.map(async (n) => (await client.getData(`${path}/${n}`)).data.toString('utf8')));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('LeaderSelector across libraries (elect --compat curator-selector)', () => {
+  it('a Curator LeaderSelector leads first: zk-coord --compat curator-selector follows it and leads once it resigns; the selector queued behind leads once zk-coord is stopped', async () => {
+    const path = uniquePath('interop-selector-first');
+    const file = join(dir, 'selector-first.log');
+    startSelector(path, 'sel-a1', file);
+    await curator.waitFor(/^leader sel-a1$/);
+    const zk = spawnCli(['elect', path, 'zk1', '--compat', 'curator-selector', '--', ...leadUntilTerm('zk1', file)]);
+    running.push(zk);
+    await zk.waitForLine(/^following sel-a1 \(_c_[0-9a-f-]{36}-lock-\d{10}\), the leader$/, 15_000, 'stderr');
+    startSelector(path, 'sel-a2', file);
+    await waitFor(async () => (await childrenOfContainer(path)).length === 3, 15_000, 'sel-a2 to join');
+    expect(await selectorQueue(path)).toEqual(['sel-a1', 'zk1', 'sel-a2']);
+    // Long enough for a wrong leader to show itself: sel-a1 holds, nobody else leads.
+    await sleep(1500);
+    expect(zk.stderr.filter((l) => l.startsWith('leader '))).toEqual([]);
+    expect(curator.lines).not.toContain('leader sel-a2');
+
+    curator.send('resign sel-a1');
+    await curator.waitFor(/^resigned sel-a1$/);
+    await zk.waitForLine(/^leader zk1  \S+\/_c_[0-9a-f-]{36}-lock-\d{10}  token \d+$/, 15_000, 'stderr');
+    expect(await selectorQueue(path)).toEqual(['zk1', 'sel-a2']);
+    // sel-a2 is behind zk-coord in Curator's order too: it waits.
+    await sleep(1500);
+    expect(curator.lines).not.toContain('leader sel-a2');
+
+    zk.signal('SIGTERM');
+    expect(await zk.exited).toBe(0);
+    await curator.waitFor(/^leader sel-a2$/);
+    curator.send('resign sel-a2');
+    await curator.waitFor(/^resigned sel-a2$/);
+    // One leader at a time, in the queue's order (the file is appended only while leading).
+    expect(rounds(file)).toEqual(['sel-a1', 'zk1', 'sel-a2']);
+    expect(zk.stderr.filter((l) => l.startsWith('warning'))).toEqual([]);
+  }, 90_000);
+
+  it('zk-coord --compat curator-selector leads first: a Curator LeaderSelector queues behind it and takes leadership only once zk-coord is stopped (SIGTERM)', async () => {
+    const path = uniquePath('interop-selector-second');
+    const file = join(dir, 'selector-second.log');
+    const zk = spawnCli(['elect', path, 'zk1', '--compat', 'curator-selector', '--', ...leadUntilTerm('zk1', file)]);
+    running.push(zk);
+    await zk.waitForLine(/^leader zk1 /, 15_000, 'stderr');
+    await waitFor(() => existsSync(file), 15_000, 'the command to start');
+    startSelector(path, 'sel-b1', file);
+    await curator.waitFor(/^started sel-b1$/);
+    await waitFor(async () => (await childrenOfContainer(path)).length === 2, 15_000, 'the selector to join');
+    expect(await selectorQueue(path)).toEqual(['zk1', 'sel-b1']);
+    await sleep(2000);
+    expect(curator.lines).not.toContain('leader sel-b1');
+    // Same convention: not a foreign contender.
+    expect(zk.stderr.filter((l) => l.startsWith('warning'))).toEqual([]);
+
+    zk.signal('SIGTERM');
+    await curator.waitFor(/^leader sel-b1$/);
+    expect(await zk.exited).toBe(0);
+    expect(zk.stderr).toContain(`resigned leadership of ${path}`);
+    expect(await selectorQueue(path)).toEqual(['sel-b1']);
+    // Closing the selector interrupts its takeLeadership and releases the mutex.
+    curator.send('close sel-b1');
+    await curator.waitFor(/^interrupted sel-b1$/);
+    await waitFor(async () => (await childrenOfContainer(path)).length === 0, 15_000, 'the closed selector\'s node to go');
+    expect(rounds(file)).toEqual(['zk1', 'sel-b1']);
+  }, 60_000);
+
+  it('elect status and elect --observe follow a LeaderSelector election; without --compat zk-coord detects it and joins as an InterProcessMutex candidate', async () => {
+    const path = uniquePath('interop-selector-status');
+    startSelector(path, 'sel-lead');
+    await curator.waitFor(/^leader sel-lead$/);
+    // No --compat: the selector's node decides.
+    const zk = spawnCli(['elect', path, 'zk-next', '--', 'true']);
+    running.push(zk);
+    await zk.waitForLine(/^following sel-lead \(_c_[0-9a-f-]{36}-lock-\d{10}\), the leader$/, 15_000, 'stderr');
+    expect(await selectorQueue(path)).toEqual(['sel-lead', 'zk-next']);
+
+    const status = await runCli(['elect', 'status', path, '-o', 'json']);
+    expect(status.code).toBe(0);
+    expect(status.stderr).not.toContain('warning');
+    const view = JSON.parse(status.stdout) as { convention: string; layout: string; conflict: unknown; contenders: Array<{ node: string; library: string; holds: boolean; data: string; session: string }> };
+    // The --compat value that joins it, and the layout it is.
+    expect([view.convention, view.layout]).toEqual(['curator-selector', 'curator-mutex']);
+    expect(view.conflict).toBeNull();
+    expect(view.contenders.map((c) => [c.data, c.holds, c.library])).toEqual([
+      ['sel-lead', true, 'curator-selector'],
+      ['zk-next', false, 'curator-selector'],
+    ]);
+    expect(view.contenders.every((c) => CURATOR_NODE.test(c.node))).toBe(true);
+    expect(view.contenders[0]!.session).not.toBe(view.contenders[1]!.session);
+    const text = (await runCli(['elect', 'status', path, '--compat', 'curator-selector'])).stdout.split('\n');
+    expect(text[0]).toBe(`${path}  (Curator InterProcessMutex / LeaderSelector order)`);
+    expect(text[1]).toMatch(/^leader\s+_c_[0-9a-f-]{36}-lock-\d{10}  curator-selector  session 0x[0-9a-f]+  sel-lead$/);
+    expect(text[2]).toMatch(/^waiting 1\s+_c_[0-9a-f-]{36}-lock-\d{10}  curator-selector  session 0x[0-9a-f]+  zk-next$/);
+
+    const once = await runCli(['elect', path, '--observe', '--once']);
+    expect(once.code).toBe(0);
+    expect(once.stdout).toMatch(new RegExp(`^leader sel-lead  ${path}/_c_[0-9a-f-]{36}-lock-\\d{10}  token \\d+$`));
+    const observer = spawnCli(['elect', path, '--observe', '-o', 'json']);
+    running.push(observer);
+    expect(JSON.parse(await observer.waitForLine(/"event":"leader"/))).toMatchObject({ name: 'sel-lead', contenders: 2 });
+
+    // Another convention is refused while the selector's candidates are there, and creates nothing.
+    const wrong = await runCli(['elect', path, 'wrong', '--compat', 'curator-latch', '--', 'true']);
+    expect(wrong.code).toBe(6);
+    expect(wrong.stderr).toContain('--compat curator-latch asked for, but the contenders there follow Curator InterProcessMutex / LeaderSelector (curator-mutex)');
+    expect(await childrenOfContainer(path)).toHaveLength(2);
+
+    curator.send('resign sel-lead');
+    await curator.waitFor(/^resigned sel-lead$/);
+    expect(JSON.parse(await observer.waitForLine(/"name":"zk-next"/))).toMatchObject({ event: 'leader', name: 'zk-next', contenders: 1 });
+    expect(await zk.exited).toBe(0);
+    expect(zk.stderr.some((l) => /^leader zk-next  \S+-lock-\d{10}  token \d+$/.test(l))).toBe(true);
+    // Nobody left (the container may be reaped): the observer says so and keeps following.
+    await observer.waitForLine(/"name":null/);
+    expect(observer.running).toBe(true);
+  }, 60_000);
+
+  it('a zk-coord leader without --compat warns when a LeaderSelector joins: Curator sorts candidate-… last, so the selector leads beside it', async () => {
+    const path = uniquePath('interop-selector-late');
+    const leader = spawnCli(['elect', path, 'zk-leader']);
+    running.push(leader);
+    await leader.waitForLine(/^leader zk-leader /);
+    startSelector(path, 'sel-late');
+    // Two leaders at once: what --compat curator-selector on every zk-coord candidate prevents.
+    await curator.waitFor(/^leader sel-late$/);
+    await leader.waitForLine(/^warning: a Curator InterProcessMutex \/ LeaderSelector contender \(_c_[0-9a-f-]{36}-lock-\d{10}\) joined .* while we hold leadership as zk-coord: .* --compat curator-selector$/, 10_000, 'stderr');
+    const status = await runCli(['elect', 'status', path, '-o', 'json']);
+    expect(status.stderr).toContain('contenders disagree');
+    expect((JSON.parse(status.stdout) as { conflict: string }).conflict).toContain('contenders disagree');
+    // A newcomer without --compat refuses to join either order.
+    const late = await runCli(['elect', path, 'zk-late', '--', 'true']);
+    expect(late.code).toBe(6);
+    curator.send('resign sel-late');
+    await curator.waitFor(/^resigned sel-late$/);
   }, 60_000);
 });
 
