@@ -21,9 +21,23 @@ export interface ElectionFlags {
   hookTimeout: number;
 }
 
+/**
+ * The role signal goes to the command's whole group, the keeper (src/process/keeper.ts) included, which
+ * ignores only these four besides its stop signals: any other signal whose default action ends or stops a
+ * process would take the keeper down at the first role change, and the command with it.
+ */
+const ROLE_SIGNALS: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGWINCH'];
+
 function parseSignal(value: string): NodeJS.Signals {
   const name = (value.toUpperCase().startsWith('SIG') ? value.toUpperCase() : `SIG${value.toUpperCase()}`) as NodeJS.Signals;
-  if (!(name in constants.signals) || name === 'SIGKILL' || name === 'SIGSTOP') throw new UsageError(`--role-signal: not a signal a command can handle: ${value}`);
+  if (!ROLE_SIGNALS.includes(name)) {
+    const why = !(name in constants.signals)
+      ? 'not a signal'
+      : name === 'SIGKILL' || name === 'SIGSTOP'
+        ? 'no process can handle it'
+        : 'its default action would end or stop the supervisor in the group';
+    throw new UsageError(`--role-signal ${value}: ${why}; use one of ${ROLE_SIGNALS.map((s) => s.slice(3)).join(', ')}`);
+  }
   return name;
 }
 
@@ -31,7 +45,7 @@ export function addElectionOptions(command: Command): Command {
   return command
     .option('--standby', 'hot standby: the command runs on every candidate whatever the role, told its role (ZK_COORD_ROLE, ZK_COORD_ROLE_FILE)')
     .option('--role-file <path>', 'with --standby: write the role file here (default: a private temporary file)')
-    .addOption(new Option('--role-signal <signal>', "with --standby: also send this signal to the command's group at every role change").argParser(parseSignal))
+    .addOption(new Option('--role-signal <signal>', "with --standby: also send this signal (USR1, USR2, ALRM or WINCH) to the command's group at every role change").argParser(parseSignal))
     .option('--on-elected <command>', 'shell command run on becoming leader (one hook at a time, in transition order)')
     .option('--on-demoted <command>', 'shell command run on ceasing to lead (before anyone else can lead)')
     .addOption(new Option('--hook-timeout <duration>', "past this, a hook's process group is killed (bare number: seconds)").argParser(parseSeconds).default(10_000, '10s'));

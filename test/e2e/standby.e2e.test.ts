@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { trackedRuns } from '../harness/cli.js';
+import { runCli, trackedRuns } from '../harness/cli.js';
 import { proxyToServer, stopProxies } from '../harness/fault-proxy.js';
 import { closeClients, newClient, uniquePath, waitFor } from '../harness/zk.js';
 
@@ -34,6 +34,20 @@ const roleOf = (out: string): string[] => lines(roleFileOf(out));
 /** A hook that logs "<hook> <start ms> <end ms> <env…>" after a pause long enough to overlap if run concurrently. */
 const hook = (log: string, name: string, pause = '0.1'): string =>
   `s=$(date +%s%3N); sleep ${pause}; echo "${name} $s $(date +%s%3N) $ZK_COORD_ROLE $ZK_COORD_PREVIOUS_ROLE $ZK_COORD_PATH $ZK_COORD_NAME $ZK_COORD_SEQUENCE" >> ${log}`;
+/**
+ * A command for --role-signal USR1: it and a background child of its group each log "<who> start <role>",
+ * then "<who> usr1 <line 1 of the role file>" at every USR1 and "<who> term" at SIGTERM. Only builtins
+ * (read, echo) in the traps: no process of theirs a group signal could kill halfway; TERM is trapped so a
+ * USR1 that came first is logged before the command ends (dash runs pending traps in signal-number order).
+ */
+const signalled = (log: string): string[] => {
+  const traps = (who: string): string =>
+    `trap 'read r < "$ZK_COORD_ROLE_FILE"; echo "${who} usr1 $r" >> ${log}' USR1; trap 'echo "${who} term" >> ${log}; exit 143' TERM`;
+  const loop = 'while :; do sleep 0.05; done';
+  return ['--', 'sh', '-c', `${traps('main')}; (${traps('child')}; echo "child start $ZK_COORD_ROLE" >> ${log}; ${loop}) & echo "main start $ZK_COORD_ROLE" >> ${log}; ${loop}`];
+};
+/** What one process of the group logged, in order, without its name. */
+const loggedBy = (log: string, who: 'main' | 'child'): string[] => lines(log).filter((l) => l.startsWith(`${who} `)).map((l) => l.slice(who.length + 1));
 
 describe('elect --standby', () => {
   it('both commands run from the start and know their roles; after the leader\'s SIGTERM the other leads within 1 s and ran --on-elected once', async () => {
@@ -113,5 +127,47 @@ describe('elect --standby', () => {
     await waitFor(() => leader.stderr.some((l) => /taking it again with a new session/.test(l)), 10_000, 'campaigns again');
     expect(leader.running).toBe(true);
     await waitFor(() => roleOf(outL)[2] === 'F', 10_000, 'L sees F lead');
+  });
+
+  it('--role-signal SIGUSR1 reaches the whole group at every role change, after the role file: the follower reads leader, the stopped leader follower before its SIGTERM', async () => {
+    const path = uniquePath('signal');
+    const [logA, logB] = ['sa', 'sb'].map((n) => join(dir, `${n}-${path.slice(1)}`)) as [string, string];
+    const both = (log: string, line: string): boolean => loggedBy(log, 'main').includes(line) && loggedBy(log, 'child').includes(line);
+    const a = start(['elect', path, 'A', '--standby', '--role-signal', 'SIGUSR1', ...signalled(logA)]);
+    await waitFor(() => both(logA, 'start leader'), 10_000, 'A leads, its command and child running');
+    const b = start(['elect', path, 'B', '--standby', '--role-signal', 'SIGUSR1', ...signalled(logB)]);
+    await waitFor(() => both(logB, 'start follower'), 10_000, 'B follows, its command and child running');
+    // Starting in a role is no change: nobody was signalled.
+    expect(lines(logA).filter((l) => l.includes(' usr1 '))).toEqual([]);
+    expect(lines(logB).filter((l) => l.includes(' usr1 '))).toEqual([]);
+
+    a.signal('SIGTERM');
+    await waitFor(() => both(logB, 'usr1 leader'), 5000, "B's group signalled as leader");
+    expect(await a.exited).toBe(143);
+    // The stopped leader: demoted first (role file, signal to its whole group), then its group stopped.
+    for (const who of ['main', 'child'] as const) expect(loggedBy(logA, who), `A's ${who}`).toEqual(['start leader', 'usr1 follower', 'term']);
+    expect(b.running).toBe(true);
+
+    b.signal('SIGTERM');
+    expect(await b.exited).toBe(143);
+    // One signal per role change, each read after the role file said the new role.
+    for (const who of ['main', 'child'] as const) expect(loggedBy(logB, who), `B's ${who}`).toEqual(['start follower', 'usr1 leader', 'usr1 follower', 'term']);
+  });
+
+  it.each([
+    ['an unknown signal name', ['--standby', '--role-signal', 'SIGNOPE']],
+    ['SIGKILL, which no command can handle', ['--standby', '--role-signal', 'KILL']],
+    ['SIGPROF, whose default action would end the keeper in the group', ['--standby', '--role-signal', 'PROF']],
+    ['SIGTSTP, whose default action would stop it', ['--standby', '--role-signal', 'SIGTSTP']],
+    ['a signal without --standby', ['--role-signal', 'SIGUSR1']],
+  ])('--role-signal: %s is a usage error (exit 2, one error line), nothing created', async (_what, flags) => {
+    const path = uniquePath('badsignal');
+    const r = await runCli(['elect', path, 'X', ...flags, '--', 'sh', '-c', 'echo ran']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('--role-signal');
+    expect(await (await newClient()).exists(path)).toBeNull();
   });
 });
