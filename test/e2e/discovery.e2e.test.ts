@@ -46,6 +46,21 @@ describe('register and discover', () => {
     expect((await observer.getChildren(`${base}/api`)).children).toEqual(['api-1', 'api-3']);
   });
 
+  it('SIGINT deregisters too: gone for another client within 2 s, long before the session could expire; exit 0 after the clean release', async () => {
+    const base = uniquePath('services');
+    const observer = await newClient();
+    // A session timeout far past the bound: the node can only go that fast if zk-coord deletes it.
+    const run = start(['--session-timeout', '8000', 'register', 'api', '--base', base, '--port', '8001', '--address', '127.0.0.1', '--id', 'int']);
+    await run.waitForLine(/^int$/);
+    expect(await observer.exists(`${base}/api/int`)).not.toBeNull();
+    const sent = Date.now();
+    run.signal('SIGINT');
+    await waitFor(async () => (await observer.exists(`${base}/api/int`)) === null, 2000, 'SIGINT deregisters');
+    expect(Date.now() - sent).toBeLessThan(2000);
+    expect(await run.exited).toBe(0);
+    expect(run.stderr.filter((l) => l.startsWith('error:') || l.startsWith('warning:'))).toEqual([]);
+  });
+
   it('SIGKILL: the instance goes only when the session expires', async () => {
     const base = uniquePath('services');
     const observer = await newClient();

@@ -23,7 +23,7 @@ async function builtinsLoadedBy(args: string[]): Promise<{ code: number; stdout:
 }
 
 describe('a one-shot command loads only what it uses', () => {
-  it('config get: no process supervisor, prompts, launcher or assert, only the socket it needs', async () => {
+  it('config get: no process supervisor, prompts, launcher, assert or HTTP server, only the socket it needs', async () => {
     const p = uniquePath('startup');
     const c = await newClient();
     await c.create(p, Buffer.from('v'));
@@ -31,10 +31,14 @@ describe('a one-shot command loads only what it uses', () => {
     expect(get.code).toBe(0);
     expect(get.stdout).toBe('v');
     expect(get.loaded).toContain('net');
-    for (const unused of ['child_process', 'assert', 'readline', 'fs/promises', 'dgram', 'tls']) expect(get.loaded).not.toContain(unused);
+    for (const unused of ['child_process', 'assert', 'readline', 'fs/promises', 'dgram', 'tls', 'http']) expect(get.loaded).not.toContain(unused);
     // The same bundle does load them when the command needs them: the check above can fail.
     const lock = await builtinsLoadedBy(['lock', `${p}-lock`, '--', 'true']);
     expect(lock.code).toBe(0);
     expect(lock.loaded).toContain('child_process');
+    // --http on any free port (0); the command ends at once, so the leader resigns and exits with its code.
+    const elect = await builtinsLoadedBy(['elect', `${p}-elect`, 'H', '--http', '0', '--', 'true']);
+    expect(elect.code).toBe(0);
+    expect(elect.loaded).toContain('http');
   });
 });
