@@ -7,9 +7,16 @@
 //    watch), re-campaigning after a lost session (elect), waiting for a lock, and holding a claim (which
 //    includes the release). Goal: every state within 200 ms.
 //
-//   npm run bench -- hostile                 both, 20 connect repetitions, 10 signal repetitions per state
-//   node bench/hostile.mjs --reps 20 --signal-reps 10 --only connect|signals
-import { mkdtempSync, rmSync } from 'node:fs';
+// 3. sessions (only when asked: ~9 minutes): a `config watch` whose session is lost while every server refuses
+//    it, kept in its new-session retry loop (one attempt a second) for N attempts (default 500): counts the
+//    attempts (--trace prints one `connect` line each); at attempt 50 and at the end takes a heap snapshot
+//    (SIGPWR; V8 collects all garbage first, so it is the live heap) and a diagnostic report (SIGUSR2: libuv
+//    handles); counts live Socket and Timeout objects in each snapshot; checks that no Node warning reached stderr,
+//    then lets the server through and checks the watch reports a write.
+//
+//   npm run bench -- hostile                 connect and signals, 20 connect repetitions, 10 signal repetitions per state
+//   node bench/hostile.mjs --reps 20 --signal-reps 10 --only connect|signals|sessions --sessions 500
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliProcess } from '../dist/process/cli-process.js';
@@ -25,11 +32,12 @@ const quantile = (values, q) => {
 };
 
 function parseArgs(argv) {
-  const options = { reps: 20, signalReps: 10, only: undefined };
+  const options = { reps: 20, signalReps: 10, sessions: 500, only: undefined };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     if (flag === '--reps') options.reps = Number(argv[++i]);
     else if (flag === '--signal-reps') options.signalReps = Number(argv[++i]);
+    else if (flag === '--sessions') options.sessions = Number(argv[++i]);
     else if (flag === '--only') options.only = argv[++i];
     else throw new Error(`hostile: unknown option ${flag}`);
   }
@@ -186,13 +194,135 @@ async function signalBench(server, reps) {
   return rows;
 }
 
+/** The newest diagnostic report in `dir` after SIGUSR2: { heapUsedMb, handles } of the process. */
+async function diagnosticReport(cli, dir, seen) {
+  cli.signal('SIGUSR2');
+  for (let i = 0; i < 100; i += 1) {
+    await sleep(100);
+    const fresh = readdirSync(dir).filter((f) => f.endsWith('.json') && !seen.has(f));
+    if (fresh.length === 0) continue;
+    seen.add(fresh[0]);
+    try {
+      const report = JSON.parse(readFileSync(join(dir, fresh[0]), 'utf8'));
+      return { heapUsedMb: report.javascriptHeap.usedMemory / 2 ** 20, handles: report.libuv.length };
+    } catch {
+      seen.delete(fresh[0]); // still being written
+    }
+  }
+  throw new Error('no diagnostic report within 10 s');
+}
+
+/** A heap snapshot after SIGPWR: live heap (a snapshot is taken after a full GC), live Sockets and Timeouts. */
+async function heapSnapshot(cli, dir, seen) {
+  cli.signal('SIGPWR');
+  let last = -1;
+  for (let i = 0; i < 300; i += 1) {
+    await sleep(200);
+    const fresh = readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot') && !seen.has(f));
+    if (fresh.length === 0) continue;
+    const file = join(dir, fresh[0]);
+    const size = statSync(file).size;
+    if (size !== last) {
+      last = size;
+      continue;
+    }
+    try {
+      const snapshot = JSON.parse(readFileSync(file, 'utf8'));
+      seen.add(fresh[0]);
+      const fields = snapshot.snapshot.meta.node_fields;
+      const width = fields.length;
+      const nameAt = fields.indexOf('name');
+      const sizeAt = fields.indexOf('self_size');
+      const typeAt = fields.indexOf('type');
+      const objectType = snapshot.snapshot.meta.node_types[0].indexOf('object');
+      let bytes = 0;
+      // Our classes are minified in the bundle; Node's own keep their names: a connection attempt kept alive
+      // by a leak keeps its Socket and its timers.
+      const counted = { Socket: 0, Timeout: 0 };
+      for (let n = 0; n < snapshot.nodes.length; n += width) {
+        bytes += snapshot.nodes[n + sizeAt];
+        const name = snapshot.strings[snapshot.nodes[n + nameAt]];
+        if (snapshot.nodes[n + typeAt] === objectType && name in counted) counted[name] += 1;
+      }
+      rmSync(file);
+      return { liveMb: bytes / 2 ** 20, sockets: counted.Socket, timeouts: counted.Timeout };
+    } catch {
+      // still being written
+    }
+  }
+  throw new Error('no heap snapshot within 60 s');
+}
+
+async function sessionsBench(server, attempts) {
+  const serverPort = Number(server.split(':')[1]);
+  const proxy = await new FaultProxy(serverPort).start();
+  const reports = mkdtempSync(join(tmpdir(), 'zk-coord-reports-'));
+  const path = `/bench-sessions-${Math.random().toString(36).slice(2, 8)}`;
+  const env = {
+    ...process.env,
+    NO_COLOR: '1',
+    ZK_COORD_SERVER: proxy.connectString,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --report-on-signal --report-signal=SIGUSR2 --report-directory=${reports} --heapsnapshot-signal=SIGPWR --diagnostic-dir=${reports}`.trim(),
+  };
+  const cli = new CliProcess(['config', 'watch', path, '--trace', '--session-timeout', '1500', '--connect-timeout', '100'], env);
+  const connects = () => cli.stderr.filter((l) => /(^|\s)connect 127\.0\.0\.1:/.test(l)).length;
+  const seen = new Set();
+  try {
+    await cli.waitForLine(/does not exist|initial/, 10_000);
+    const first = connects();
+    proxy.setMode('refuse');
+    await cli.waitForLine(/building a new session/, 15_000, 'stderr');
+    const started = performance.now();
+    const until = async (n) => {
+      while (connects() - first < n) {
+        if (!cli.running) throw new Error(`exited: ${cli.stderr.slice(-5).join(' | ')}`);
+        await sleep(200);
+      }
+    };
+    await until(50);
+    const at50 = { ...(await diagnosticReport(cli, reports, seen)), ...(await heapSnapshot(cli, reports, seen)) };
+    await until(attempts);
+    const atEnd = { ...(await diagnosticReport(cli, reports, seen)), ...(await heapSnapshot(cli, reports, seen)) };
+    const minutes = (performance.now() - started) / 60_000;
+    proxy.setMode('pass');
+    await cli.waitForLine(/watching again with session/, 30_000, 'stderr');
+    const client = await ZkClient.connect({ connectString: server, sessionTimeoutMs: 4000 });
+    await client.create(path, Buffer.from('after the retries'));
+    await cli.waitForLine(/after the retries/, 10_000);
+    await client.close();
+    const warnings = cli.stderr.filter((l) => /Warning|MaxListeners|\(node:\d+\)/.test(l));
+    cli.signal('SIGTERM');
+    const code = await cli.exited;
+    return { attempts: connects() - first - 1, minutes, at50, atEnd, warnings, code };
+  } finally {
+    if (cli.running) {
+      cli.signal('SIGKILL');
+      await cli.exited;
+    }
+    await proxy.stop();
+    rmSync(reports, { recursive: true, force: true });
+  }
+}
+
 export async function main(argv) {
   const options = parseArgs(argv);
   const base = mkdtempSync(join(tmpdir(), 'zk-coord-hostile-'));
   const ensemble = await launchEnsemble({ size: 1, baseDir: base, tickTimeMs: 500, ownerPid: process.pid });
   let ok = true;
   try {
-    if (options.only !== 'signals') {
+    if (options.only === 'sessions') {
+      const r = await sessionsBench(ensemble.connectString, options.sessions);
+      console.log(`\nnew-session retry loop (config watch, every server refusing; ${r.attempts} attempts in ${r.minutes.toFixed(1)} min)`);
+      console.log('| | at attempt 50 | at the end |\n|---|---|---|');
+      console.log(`| JavaScript heap used (report, garbage included) | ${r.at50.heapUsedMb.toFixed(1)} MB | ${r.atEnd.heapUsedMb.toFixed(1)} MB |`);
+      console.log(`| live heap (snapshot, after a full GC) | ${r.at50.liveMb.toFixed(2)} MB | ${r.atEnd.liveMb.toFixed(2)} MB |`);
+      console.log(`| live Socket / Timeout objects | ${r.at50.sockets} / ${r.at50.timeouts} | ${r.atEnd.sockets} / ${r.atEnd.timeouts} |`);
+      console.log(`| libuv handles | ${r.at50.handles} | ${r.atEnd.handles} |`);
+      console.log(`Node warnings on stderr: ${r.warnings.length}; exit on SIGTERM after reconnecting: ${r.code}`);
+      // Generous, like the reconnect test: a leak of one closure with a socket per attempt shows as MBs.
+      if (r.warnings.length > 0 || r.code !== 0 || r.atEnd.handles > r.at50.handles + 2 || r.atEnd.liveMb - r.at50.liveMb > 2 || r.atEnd.sockets > r.at50.sockets + 2) ok = false;
+    }
+    if (options.only !== 'signals' && options.only !== 'sessions') {
       const rows = await connectBench(ensemble.connectString, options.reps);
       console.log(`\nhostile hosts, healthy last (${options.reps} repetitions each; --connect-timeout 3000)`);
       console.log('| misbehaviour | position | healthy won | p50 connect | max connect |\n|---|---|---|---|---|');
@@ -201,7 +331,7 @@ export async function main(argv) {
         if (r.won !== r.reps) ok = false;
       }
     }
-    if (options.only !== 'connect') {
+    if (options.only !== 'connect' && options.only !== 'sessions') {
       const rows = await signalBench(ensemble.connectString, options.signalReps);
       console.log(`\nSIGTERM to exit, per state (${options.signalReps} runs each; goal ≤ 200 ms)`);
       console.log('| state | p50 | max | exit codes |\n|---|---|---|---|');
