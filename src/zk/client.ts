@@ -308,17 +308,18 @@ export class ZkClient extends EventEmitter<ClientEvents> {
     this.watchdog.unref();
     this.lib.connect();
     return new Promise<void>((resolve, reject) => {
-      const fail = (): void => {
+      // `early` comes from the caller, not the clock: a timer may fire a millisecond before Date.now() reaches
+      // the deadline, which once made the deadline's own failure read as "given up early".
+      const fail = (early: boolean): void => {
         cleanup();
         this.kill();
         this.current = 'closed';
         // The hosts actually tried, in order (a silent first host can use up the deadline before the rest).
         const hosts = this.triedHosts.size > 0 ? [...this.triedHosts] : this.connection.servers.map(formatServer);
-        const early = Date.now() < deadline;
         const refused = this.connection.servers.every((s) => this.hostErrors[formatServer(s)] === 'ECONNREFUSED');
         reject(new ConnectFailedError(hosts, this.options.connectTimeoutMs, this.hostErrors, early, refused));
       };
-      const timer = setTimeout(fail, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(() => fail(false), Math.max(0, deadline - Date.now()));
       const signal = this.options.signal;
       const onAbort = (): void => {
         cleanup();
@@ -328,7 +329,7 @@ export class ZkClient extends EventEmitter<ClientEvents> {
       };
       // A certificate every host rejected (or we rejected from every host) will not change before the
       // deadline: say so now instead of retrying for the rest of --connect-timeout.
-      this.onHopeless = fail;
+      this.onHopeless = () => fail(true);
       const onState = (event: StateChangeEvent): void => {
         if (event.state === 'connected') {
           cleanup();
