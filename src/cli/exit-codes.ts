@@ -66,6 +66,20 @@ Exit codes:
   (barrier: a command that succeeded exits 6 if the others do not leave within --timeout). queue work: 1, 4
   or 0 as above.`;
 
+/**
+ * The holder's share of the table above, in every holder's --help (claim, elect, lock, register, barrier,
+ * queue work): the same situation gives the same code in each, by exitCodeForHold.
+ */
+export const HOLDER_EXIT_CODES_HELP = `
+Exit codes (the same in every holder):
+  0            held, then stopped by SIGINT/SIGTERM and the release confirmed by the server (no command)
+  the command's own code (128+N if signal N ended it), whether it ended by itself or was stopped (queue
+               work runs many: 1 if an item's command failed, else 0)
+  129/130/143  stopped by SIGHUP/SIGINT/SIGTERM before anything was held: nothing announced, nothing ran
+  2 usage error · 3 cannot connect · 4 hold lost (the command was stopped) · 6 gave up waiting (--timeout)
+  7            stopped while holding, release not confirmed (disconnected): the node stays until the session
+               expires · 8 not authorised (the path's ACL)`;
+
 /** An invalid argument or combination the command itself rejects (commander handles the rest). */
 export class UsageError extends Error {
   override name = 'UsageError';

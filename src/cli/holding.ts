@@ -12,7 +12,7 @@ import type { Printer } from '../output/printer.js';
 import { formatDuration } from '../units.js';
 import type { ZkClient } from '../zk/index.js';
 import type { CommandContext } from './context.js';
-import { UsageError, exitCodeForHold } from './exit-codes.js';
+import { HOLDER_EXIT_CODES_HELP, UsageError, exitCodeForHold } from './exit-codes.js';
 import { reconnect } from './follow.js';
 import { unrunnable } from './hints.js';
 import { parseSeconds } from './options.js';
@@ -54,7 +54,8 @@ Supervision: the command runs in a process group of its own; every stop signals 
 the signal received, then SIGKILL after --grace), and nothing it started outlives the hold. If zk-coord itself
 dies (SIGKILL, crash) or stalls, the group is killed by a keeper process within 5/8 of the session timeout of
 the last word from ZooKeeper: at least a quarter of the timeout before the server can expire the session and
-let anyone else hold. When the parent process goes away, the hold is released as on SIGHUP (--detach: not).`;
+let anyone else hold. When the parent process goes away, the hold is released as on SIGHUP (--detach: not).
+${HOLDER_EXIT_CODES_HELP}`;
 
 export interface HolderSpec<Detail> {
   /**
@@ -110,7 +111,7 @@ export function holderResult(printer: Printer, withCommand: boolean, text: strin
 
 export function describeRelease(hold: Hold, release: Release): { ok: boolean; text: string } {
   if (release.confirmed && release.how === 'consumed') return { ok: true, text: `done with ${hold.what}` };
-  if (release.confirmed) return { ok: true, text: `released ${hold.what === hold.path ? hold.path : `${hold.what} (${hold.path})`}` };
+  if (release.confirmed) return { ok: true, text: `released ${hold.what.includes(hold.path) ? hold.what : `${hold.what} (${hold.path})`}` };
   return {
     ok: false,
     text: `${hold.path} could not be released (${release.why}): ZooKeeper keeps it until session ${release.sessionId} expires, within ${formatDuration(release.expiresWithinMs)}`,

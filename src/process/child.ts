@@ -179,11 +179,14 @@ export class SupervisedChild {
 
 /**
  * Runs a hook command per event, one at a time and in order (`config watch --exec`), so a slow hook never
- * sees events out of order. Each runs in a process group of its own, like every supervised command.
- * Resolves `idle()` when the queue is empty.
+ * sees events out of order. Each runs in a process group of its own, like every supervised command, and a
+ * stop of zk-coord reaches the running one's whole group (`stop`).
  */
 export class HookRunner {
   private queue: Promise<void> = Promise.resolve();
+  private current: SupervisedChild | undefined;
+  private stopped = false;
+  private pending = 0;
 
   constructor(
     private readonly command: string,
@@ -192,13 +195,28 @@ export class HookRunner {
   ) {}
 
   run(env: Record<string, string>): void {
+    this.pending += 1;
     this.queue = this.queue.then(async () => {
-      const status = await new SupervisedChild({ shell: this.command }, { env: { ...this.baseEnv, ...env } }).exited;
-      if (status !== 0) this.onFailure(status);
+      this.pending -= 1;
+      if (this.stopped) return;
+      const child = new SupervisedChild({ shell: this.command }, { env: { ...this.baseEnv, ...env } });
+      this.current = child;
+      const status = await child.exited;
+      this.current = undefined;
+      if (status !== 0 && !this.stopped) this.onFailure(status);
     });
   }
 
-  idle(): Promise<void> {
-    return this.queue;
+  /**
+   * zk-coord is stopping: hooks not started yet never run; the running one's group gets `signal` (the one
+   * zk-coord received: Ctrl+C reaches the hook as on a terminal), SIGKILL after `graceMs`. Resolves once the
+   * group is empty, with the number of hooks that never ran.
+   */
+  async stop(signal: NodeJS.Signals, graceMs: number): Promise<number> {
+    this.stopped = true;
+    const dropped = this.pending;
+    await this.current?.terminate(graceMs, signal);
+    await this.queue;
+    return dropped;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +148,27 @@ describe('config set --ephemeral (seed 002: create -e /config/database)', () => 
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/held by session 0x[0-9a-f]+\): another process holds it/);
   });
+
+  it('with a command (after the value and --, or --exec): the node lives exactly while it runs; exit is its code', async () => {
+    const p = uniquePath('eph-cmd');
+    const observer = await newClient();
+    const holder = spawnCli(['config', 'set', '-e', p, 'host1', '--', 'sh', '-c', 'echo "at $ZK_COORD_PATH"; read line; exit 5']);
+    // stdout is the command's: the announcement goes to stderr.
+    await holder.waitForLine(new RegExp(`^at ${p}$`));
+    expect(holder.stdout).toEqual([`at ${p}`]);
+    expect((await observer.getData(p)).data.toString()).toBe('host1');
+    holder.input('go\n');
+    expect(await holder.exited).toBe(5);
+    expect(await observer.exists(p)).toBeNull();
+    expect(holder.stderr.join('\n')).toMatch(new RegExp(`released ephemeral node ${p}$`, 'm'));
+
+    const viaExec = await runCli(['config', 'set', '-e', `${p}-x`, 'v', '--exec', `test "$ZK_COORD_PATH" = "${p}-x"`]);
+    expect(viaExec.code).toBe(0);
+    const noHold = await runCli(['config', 'set', p, 'v', '--exec', 'true']);
+    expect(noHold.code).toBe(2);
+    expect(noHold.stderr).toContain('needs -e');
+    expect(await observer.exists(p)).toBeNull();
+  });
 });
 
 describe('config watch', () => {
@@ -166,6 +187,8 @@ describe('config watch', () => {
       await watch.waitForLine(/"event":"deleted"/);
       await c.create(p, Buffer.from('again'));
       await watch.waitForLine(/"event":"created".*"value":"again"/);
+      // Each hook in order, to the last (a stop would drop those not run yet).
+      await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').trim().split('\n').length === 4, 5000, 'four hooks');
       watch.signal('SIGTERM');
       expect(await watch.exited).toBe(0);
       const events = watch.stdout.map((l) => JSON.parse(l) as { event: string; version?: number });

@@ -35,7 +35,7 @@ interface Spec {
 }
 
 const SCRIPT = '#!/bin/sh\necho "$0 ran $*"\n';
-const SCRIPTS = ['worker.sh', 'deploy.sh', 'integration-tests.sh', 'migrate.sh', 'heavy-job.sh', 'process.sh', 'job.sh', 'run-shard.sh', 'tests.sh'];
+const SCRIPTS = ['worker.sh', 'deploy.sh', 'integration-tests.sh', 'migrate.sh', 'heavy-job.sh', 'process.sh', 'job.sh', 'run-shard.sh', 'tests.sh', 'serve.sh'];
 const CI = { CI_PIPELINE_ID: '42', SHARD: '1' };
 const TESTS = { 'tests/a.py': '', 'tests/b.py': '' };
 const DATABASE = 'zk-coord config set /config/database "db_host=localhost;db_port=5432" -p';
@@ -91,6 +91,7 @@ const SPECS: Record<string, Spec> = {
   'zk-coord config set /config/database --version 3 "db_port=5433"': { setup: [DATABASE, 'zk-coord config set /config/database v1', 'zk-coord config set /config/database v2', 'zk-coord config set /config/database v3'] },
   'cat app.json | zk-coord config set /config/app -': { setup: ['zk-coord config set /config/x x -p'], files: { 'app.json': '{"database": "db"}\n' } },
   'zk-coord config set -e /config/database "db_host=localhost"': { setup: ['zk-coord config set /config/x x -p'], holds: /^\/config\/database$/ },
+  'zk-coord config set -e -p /services/web/active "$(hostname)" -- ./serve.sh': { stdout: /serve\.sh ran/ },
   'zk-coord config watch /config/database': { holds: /^initial/ },
   'zk-coord config watch /config/database -o json | jq --unbuffered .value': { setup: [DATABASE], holds: /^"db_host=localhost;db_port=5432"$/ },
   'zk-coord config watch /config/app --exec \'echo "$ZK_COORD_EVENT v$ZK_COORD_VERSION" >> changes.log\'': { holds: /^initial/ },

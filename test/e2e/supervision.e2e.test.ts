@@ -91,22 +91,52 @@ describe.each(RECIPES)('%s: the whole command tree dies with the hold', (recipe)
   });
 });
 
-describe('zk-coord killed with SIGKILL', () => {
-  it('takes its command group with it within a second; the next holder of the ID never overlaps', async () => {
+describe.each(RECIPES)('%s: zk-coord killed with SIGKILL', (recipe) => {
+  it('takes its command group with it within a second; the next holder never overlaps', async () => {
     const a = marker();
     const b = marker();
-    const path = uniquePath('sigkill');
-    const first = start(['--session-timeout', '2000', 'claim', path, '--max', '1', '--', 'sh', '-c', `sleep ${a} & sleep ${b}; wait`]);
+    const path = uniquePath(`sigkill-${recipe}`);
+    const first = start(['--session-timeout', '2000', ...argsFor(recipe, path, ['--', 'sh', '-c', `sleep ${a} & sleep ${b}; wait`])]);
     await waitFor(() => alive(a).length === 1 && alive(b).length === 1, 10_000, 'both grandchildren');
     const killedAt = Date.now();
     first.signal('SIGKILL');
     await waitFor(() => alive(a).length === 0 && alive(b).length === 0, 1000, 'the group gone within 1 s');
     const deadAt = Date.now();
     expect(deadAt - killedAt).toBeLessThan(1000);
-    const startFile = join(dir, `second-${unique}`);
-    const second = start(['claim', path, '--max', '1', '--', 'sh', '-c', `date +%s%3N > ${startFile}; echo up`]);
+    const startFile = join(dir, `second-${recipe}-${unique}`);
+    const second = start(argsFor(recipe, path, ['--', 'sh', '-c', `date +%s%3N > ${startFile}; echo up`]));
     await second.waitForLine(/^up$/, 15_000);
     expect(Number(readFileSync(startFile, 'utf8'))).toBeGreaterThan(deadAt);
+  });
+});
+
+/** The other supervised commands: register, config set -e with a command, config watch --exec (a running hook). */
+const OTHER_SUPERVISED: [string, (path: string, cmd: string) => string[], RegExp][] = [
+  ['register', (path, cmd) => ['register', 'api', '--base', path, '--port', '8080', '--exec', cmd], /registered|instance/],
+  ['config set -e -- cmd', (path, cmd) => ['config', 'set', '-e', `${path}-node`, 'v', '-p', '--', 'sh', '-c', cmd], /holding/],
+  ['config watch --exec', (path, cmd) => ['config', 'watch', path, '--exec', cmd], /^initial|watching/],
+];
+
+describe.each(OTHER_SUPERVISED)('%s: the whole command tree dies with it', (_name, argv) => {
+  it('SIGTERM stops the command and what it started in the background; SIGKILL of zk-coord takes the group within 1 s', async () => {
+    const a = marker();
+    const b = marker();
+    const run = start(argv(uniquePath('group'), `sleep ${a} & sleep ${b}; wait`));
+    await waitFor(() => alive(a).length === 1 && alive(b).length === 1, 10_000, 'both grandchildren');
+    run.signal('SIGTERM');
+    const code = await run.exited;
+    // register and config set -e end with their command's status (SIGTERM: 143); config watch itself ends cleanly.
+    expect([0, 143]).toContain(code);
+    expect(alive(a)).toEqual([]);
+    expect(alive(b)).toEqual([]);
+
+    const c = marker();
+    const killed = start(argv(uniquePath('group'), `sleep ${c} & wait`));
+    await waitFor(() => alive(c).length === 1, 10_000, 'grandchild up');
+    const killedAt = Date.now();
+    killed.signal('SIGKILL');
+    await waitFor(() => alive(c).length === 0, 1000, 'the group gone within 1 s');
+    expect(Date.now() - killedAt).toBeLessThan(1000);
   });
 });
 
@@ -132,20 +162,25 @@ describe.each(RECIPES)('%s: the margin before anyone else can hold', (recipe) =>
   });
 });
 
-describe('honest release', () => {
+const HELD_EVENT: Record<Recipe, RegExp> = { claim: /"event":"claimed"/, elect: /"event":"elected"/, lock: /"event":"acquired"/ };
+
+describe.each(RECIPES)('%s: honest release', (recipe) => {
   it('with the server unreachable, SIGTERM says the node stays until expiry and exits 7, never "released"', async () => {
     const cut = await proxy();
-    const path = uniquePath('stuck');
-    const run = start(['--session-timeout', '4000', 'claim', path], cut.connectString);
-    await run.waitForLine(/^1$/);
+    const path = uniquePath(`stuck-${recipe}`);
+    const run = start(['--session-timeout', '4000', '-o', 'json', ...argsFor(recipe, path, [])], cut.connectString);
+    await run.waitForLine(HELD_EVENT[recipe]);
     cut.setMode('refuse');
     await run.waitForLine(/connection to .* lost/, 5000, 'stderr');
     run.signal('SIGTERM');
     expect(await run.exited).toBe(7);
     const stderr = run.stderr.join('\n');
-    expect(stderr).toMatch(new RegExp(`${path}/1 could not be released .*ZooKeeper keeps it until session 0x[0-9a-f]+ expires, within \\d`));
+    expect(stderr).toMatch(new RegExp(`${path}/\\S+ could not be released .*ZooKeeper keeps it until session 0x[0-9a-f]+ expires, within \\d`));
     expect(stderr).not.toMatch(/^released/m);
   });
+});
+
+describe('honest release', () => {
 
   it('with the server there, the release is confirmed and the node gone for an observer within 200 ms', async () => {
     const path = uniquePath('fine');

@@ -30,6 +30,19 @@ describe('command wiring', () => {
     expect(r.err).toBe('');
   });
 
+  it.each(['claim', 'elect', 'lock', 'register', 'barrier', 'queue work'])(
+    'every holder\'s --help has the holder exit-code table (%s)',
+    async (command: string) => {
+      const r = await runMain([...command.split(' '), '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('Exit codes (the same in every holder):');
+      expect(r.out).toMatch(/129\/130\/143 +stopped by SIGHUP\/SIGINT\/SIGTERM before anything was held/);
+      expect(r.out).toMatch(/4 hold lost/);
+      expect(r.out).toMatch(/^ {2}7 +stopped while holding, release not confirmed/m);
+      expect(r.out).toContain('128+N');
+    },
+  );
+
   it('finds the subcommand past root options and their values, to load only that command', () => {
     const { program } = createProgram(captureIo({}).io, []);
     expect(subcommandWord(program, ['-s', 'h:1', 'config', 'get', '/x'])).toBe('config');

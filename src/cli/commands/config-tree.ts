@@ -92,8 +92,27 @@ export async function startWatching(ctx: CommandContext, path: string, opts: { e
   return { client, hooks };
 }
 
+/**
+ * The end of `config watch [-R] --exec`: the running hook's group gets the signal zk-coord received (SIGKILL
+ * after --grace); hooks of events not yet run are dropped, and said so: a stop means stop, not "after the backlog".
+ */
+export async function stopHooks(ctx: CommandContext, hooks: HookRunner | undefined, opts: WatchFlags): Promise<void> {
+  if (!hooks) return;
+  const dropped = await hooks.stop(ctx.stop.received ?? 'SIGTERM', opts.grace ?? 5000);
+  if (dropped > 0) ctx.printer.note(`stopped: --exec not run for the last ${dropped} event(s)`);
+}
+
+/** `config watch` and `config watch -R` flags. */
+export interface WatchFlags {
+  exec?: string;
+  recursive?: boolean;
+  sync?: boolean;
+  /** ms a running --exec hook may take after the stop signal before SIGKILL (with --exec only). */
+  grace?: number;
+}
+
 /** `config watch -R <path>`: the tree cache, one line per node event, until SIGINT/SIGTERM. */
-export async function watchTree(ctx: CommandContext, path: string, opts: { exec?: string; sync?: boolean }): Promise<void> {
+export async function watchTree(ctx: CommandContext, path: string, opts: WatchFlags): Promise<void> {
   const { client, hooks } = await startWatching(ctx, path, opts);
   const { printer } = ctx;
   const cache = new TreeCache(client, path);
@@ -115,7 +134,7 @@ export async function watchTree(ctx: CommandContext, path: string, opts: { exec?
   });
   await cache.start();
   await followUntilStopped(ctx, client, cache);
-  await hooks?.idle();
+  await stopHooks(ctx, hooks, opts);
 }
 
 function waitCondition(opts: { exists?: boolean; deleted?: boolean; value?: string; changed?: boolean }): WaitCondition {

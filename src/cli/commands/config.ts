@@ -1,5 +1,5 @@
 import { promises as fsPromises } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DataWatch, type DataEvent } from '../../recipes/watch/data-watch.js';
 import { removeNode, writeValue } from '../../recipes/config/values.js';
 import { ephemeralNodeStep } from '../../hold/index.js';
@@ -9,14 +9,15 @@ import { dataEventJson, dataEventLine, dataJson, statJson, statLines } from '../
 import { readAllStdin, type Io } from '../../output/io.js';
 import { UsageError } from '../exit-codes.js';
 import { followUntilStopped } from '../follow.js';
-import { runHolder } from '../holding.js';
-import { SYNC_HELP, checkTargetPath, parseZnodeVersion } from '../options.js';
+import { holderResult, runHolder } from '../holding.js';
+import type { ChildCommand } from '../../process/child.js';
+import { SYNC_HELP, checkTargetPath, parseSeconds, parseZnodeVersion } from '../options.js';
 import { subcommand, type App } from '../program.js';
 import { BadVersionError, NoNodeError, NotEmptyError, parseHolderAcl } from '../../zk/index.js';
 import { HeldByOtherError } from '../../recipes/ownership.js';
 import { explainBadVersion, missingParentHint, withHint } from '../hints.js';
 import { collectAcl } from '../security.js';
-import { getMany, hookEnv, registerConfigTree, startWatching, watchTree } from './config-tree.js';
+import { getMany, hookEnv, registerConfigTree, startWatching, stopHooks, watchTree, type WatchFlags } from './config-tree.js';
 
 /** The value of `config set`: the argument, `-` (stdin), --file, or a prompt on a TTY. */
 async function valueFor(io: Io, value: string | undefined, file: string | undefined): Promise<Buffer> {
@@ -26,6 +27,17 @@ async function valueFor(io: Io, value: string | undefined, file: string | undefi
   if (value !== undefined) return Buffer.from(value, 'utf8');
   if (canPrompt(io)) return Buffer.from(await askValue(io, 'value'), 'utf8');
   throw new UsageError('no value given: pass it as an argument, "-" to read stdin, or --file <path>');
+}
+
+interface SetFlags {
+  file?: string;
+  parents?: boolean;
+  version?: number;
+  ephemeral?: boolean;
+  detach?: boolean;
+  acl?: string[];
+  exec?: string;
+  grace: number;
 }
 
 export function registerConfig(program: Command, app: App): void {
@@ -69,23 +81,32 @@ export function registerConfig(program: Command, app: App): void {
     .option('--version <n>', 'compare-and-set: write only if the node is at this version (exit 6 otherwise)', parseZnodeVersion)
     .option('-e, --ephemeral', 'create the node as ephemeral and hold it while this process runs (until SIGINT/SIGTERM)')
     .option('--detach', 'with -e: keep holding when the parent process goes away')
+    .option('--exec <command>', 'with -e: run this shell command while the node is held (or give it after the value and --); the node goes when it exits')
+    .addOption(new Option('--grace <duration>', 'with a command: after SIGTERM, how long it may take before SIGKILL (bare number: seconds)').argParser(parseSeconds).default(5000, '5s'))
     .option('--acl <acl>', 'ACL of the node when it is created (zkCli forms, comma-separated or repeated, see acl --help; "creator": only ZK_COORD_AUTH may change or delete it)', collectAcl)
     .addHelpText(
       'after',
-      '\nExamples:\n  zk-coord config set /config/database "db_host=localhost;db_port=5432" -p\n  zk-coord config set /config/database --version 3 "db_port=5433"\n  cat app.json | zk-coord config set /config/app -\n  zk-coord config set -e /config/database "db_host=localhost"   # seed 002: create -e',
+      '\nExamples:\n  zk-coord config set /config/database "db_host=localhost;db_port=5432" -p\n  zk-coord config set /config/database --version 3 "db_port=5433"\n  cat app.json | zk-coord config set /config/app -\n  zk-coord config set -e /config/database "db_host=localhost"   # seed 002: create -e\n  zk-coord config set -e -p /services/web/active "$(hostname)" -- ./serve.sh   # the node lives while serve.sh runs',
     )
-    .action(async (path: string, value: string | undefined, opts: { file?: string; parents?: boolean; version?: number; ephemeral?: boolean; detach?: boolean; acl?: string[] }) => {
+    .action(async (path: string, value: string | undefined, opts: SetFlags) => {
       const ctx = app.context();
-      // `config set /x -- -5`: a value that starts with a dash.
-      if (value === undefined && ctx.childArgv.length === 1) value = ctx.childArgv[0];
-      else ctx.noChildArgs();
+      let command: ChildCommand | undefined;
+      // `config set -e /x value -- cmd`: the command held under the node, as in claim/lock.
+      if (opts.ephemeral && value !== undefined) command = ctx.childCommand(opts.exec);
+      else {
+        // `config set /x -- -5`: a value that starts with a dash.
+        if (value === undefined && ctx.childArgv.length === 1) value = ctx.childArgv[0];
+        else ctx.noChildArgs();
+        if (opts.exec !== undefined && !opts.ephemeral) throw new UsageError('--exec runs a command while the node is held: it needs -e (--ephemeral)');
+        if (opts.exec !== undefined) command = { shell: opts.exec };
+      }
       if (opts.ephemeral && opts.version !== undefined) throw new UsageError('--ephemeral creates a new node; --version does not apply');
       checkTargetPath(path, opts.ephemeral ? 'an ephemeral node' : 'a configuration value');
       const acl = opts.acl ? parseHolderAcl(opts.acl, ctx.globals.auth !== undefined) : undefined;
       const data = await valueFor(ctx.io, value, opts.file);
       const { printer } = ctx;
       if (opts.ephemeral) {
-        await runHolder(ctx, { grace: 0, detach: opts.detach === true }, undefined, {
+        await runHolder(ctx, { grace: opts.grace, detach: opts.detach === true }, command, {
           again: false,
           status: { recipe: 'config', path, held: 'holder', waiting: 'waiting' },
           acquire: (client) => {
@@ -98,10 +119,11 @@ export function registerConfig(program: Command, app: App): void {
                 throw error;
               });
           },
-          env: () => ({}),
+          env: (hold, client) => ({ ZK_COORD_PATH: path, ZK_COORD_TOKEN: hold.token.toString(), ZK_COORD_SESSION: client.sessionIdHex }),
           announce: (hold, client) => {
-            printer.result(`${path}`, { event: 'holding', path, ephemeral: true, version: hold.detail.version, session: client.sessionIdHex });
-            printer.note(`holding ephemeral ${path} with session ${client.sessionIdHex}; Ctrl+C (SIGINT) or SIGTERM removes it`);
+            holderResult(printer, command !== undefined, command ? `holding ${path}` : path, { event: 'holding', path, ephemeral: true, version: hold.detail.version, session: client.sessionIdHex });
+            const until = command ? 'removed when the command exits, or on Ctrl+C (SIGINT) or SIGTERM' : 'Ctrl+C (SIGINT) or SIGTERM removes it';
+            printer.note(`holding ephemeral ${path} with session ${client.sessionIdHex}; ${until}`);
           },
         });
         return;
@@ -125,12 +147,13 @@ export function registerConfig(program: Command, app: App): void {
     .argument('<path>', 'znode path (need not exist yet)')
     .option('--exec <command>', 'run this shell command per event, with ZK_COORD_EVENT, ZK_COORD_PATH, ZK_COORD_VALUE, ZK_COORD_VERSION set')
     .option('-R, --recursive', 'the whole subtree: every create, change and delete at any depth, one line per node with its full path')
+    .addOption(new Option('--grace <duration>', 'with --exec, on SIGINT/SIGTERM: how long a running hook may take before SIGKILL (bare number: seconds)').argParser(parseSeconds).default(5000, '5s'))
     .option('--sync', `${SYNC_HELP} (the first read)`)
     .addHelpText(
       'after',
-      '\nEvents: initial, changed (with version), deleted, created. A burst of writes may be coalesced; its last value\nis always printed, and no version is printed twice. Survives reconnects; after a lost session it builds a new\none, re-reads and reports what changed meanwhile.\n\nExamples:\n  zk-coord config watch /config/database\n  zk-coord config watch /config/database -o json | jq --unbuffered .value\n  zk-coord config watch /config/app --exec \'echo "$ZK_COORD_EVENT v$ZK_COORD_VERSION" >> changes.log\'',
+      '\nEvents: initial, changed (with version), deleted, created. A burst of writes may be coalesced; its last value\nis always printed, and no version is printed twice. Survives reconnects; after a lost session it builds a new\none, re-reads and reports what changed meanwhile.\n\n--exec: one hook at a time, in event order, each in a process group of its own. SIGINT/SIGTERM reaches the\nwhole group of the running hook (SIGKILL after --grace); hooks of events not run yet are dropped (said on stderr).\n\nExamples:\n  zk-coord config watch /config/database\n  zk-coord config watch /config/database -o json | jq --unbuffered .value\n  zk-coord config watch /config/app --exec \'echo "$ZK_COORD_EVENT v$ZK_COORD_VERSION" >> changes.log\'',
     )
-    .action(async (path: string, opts: { exec?: string; recursive?: boolean; sync?: boolean }) => {
+    .action(async (path: string, opts: WatchFlags) => {
       const ctx = app.context();
       if (opts.recursive) return watchTree(ctx, path, opts);
       const { client, hooks } = await startWatching(ctx, path, opts);
@@ -142,7 +165,7 @@ export function registerConfig(program: Command, app: App): void {
       });
       await watch.start();
       await followUntilStopped(ctx, client, watch);
-      await hooks?.idle();
+      await stopHooks(ctx, hooks, opts);
     });
 
   subcommand(config, 'rm', 'delete a znode (asks first on a terminal)')
