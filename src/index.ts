@@ -18,7 +18,7 @@ export { DataWatch, type DataEvent } from './recipes/watch/data-watch.js';
 export { ChildrenWatch, type ChildrenEvent } from './recipes/watch/children-watch.js';
 export { HeldNode, HeldByOtherError, createOwnedEphemeral, tryCreateEphemeral, removeIfOwned, type EphemeralCreate } from './recipes/ownership.js';
 export { writeValue, createEphemeral, removeNode, type WriteResult } from './recipes/config/values.js';
-export { listNodes, type TreeEntry } from './recipes/tree.js';
+export { listNodes, type TreeEntry } from './zk/tree.js';
 export { Wakeup } from './recipes/wakeup.js';
 export * from './hold/index.js';
 export { SupervisedChild, HookRunner, describeCommand, type ChildCommand, type SuperviseOptions } from './process/child.js';

@@ -1,7 +1,7 @@
 /** Pure renderings of domain results as text lines and JSON objects. No I/O here. */
 import type { ChildrenEvent } from '../recipes/watch/children-watch.js';
 import type { DataEvent } from '../recipes/watch/data-watch.js';
-import type { TreeEntry } from '../recipes/tree.js';
+import type { TreeEntry } from '../zk/tree.js';
 import { describeLoss, hex, type Stat, type StateChangeEvent, type ZkClient } from '../zk/index.js';
 import { escapeControl, plural, previewData } from './escape.js';
 

@@ -4,6 +4,8 @@ export * from './errors.js';
 export { parseConnectionString, InvalidConnectionStringError, type ConnectionString, type ServerAddress } from './connection-string.js';
 export { validatePath, joinPath, parentOf, baseName } from './paths.js';
 export { hex, type Stat } from './stat.js';
+export { childrenOrNone, listNodes, type TreeEntry } from './tree.js';
+export { probeServers, type ServerReport } from './ensemble-status.js';
 export {
   parseAcl,
   parseAclList,

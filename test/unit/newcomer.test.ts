@@ -6,7 +6,7 @@ import { statusVerdict } from '../../src/cli/commands/status.js';
 import { parseEnsembleSize } from '../../src/cli/options.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { main } from '../../src/cli/main.js';
-import type { ServerReport } from '../../src/recipes/ensemble-status.js';
+import type { ServerReport } from '../../src/zk/ensemble-status.js';
 import { overlappingPort } from '../../src/server/local-server.js';
 import { CLIENT_LIBRARY } from '../../src/zk/index.js';
 import { captureIo } from '../harness/capture-io.js';

@@ -7,7 +7,7 @@ import { DemoStepError, SCENARIOS, type ScenarioName } from '../../demo/scenario
 import { createNarrator } from '../../output/narrator.js';
 import { launchEnsemble, stopNodeAndWait, type LaunchedEnsemble } from '../../server/launcher.js';
 import { startLocalServer } from '../../server/local-server.js';
-import { probeServers } from '../../recipes/ensemble-status.js';
+import { probeServers } from '../../zk/ensemble-status.js';
 import { ZkClient, parseConnectionString } from '../../zk/index.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { SECURITY_ENV_NAMES } from '../security.js';

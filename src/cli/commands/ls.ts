@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ChildrenWatch } from '../../recipes/watch/children-watch.js';
-import { listNodes, type TreeEntry } from '../../recipes/tree.js';
+import { listNodes, type TreeEntry } from '../../zk/tree.js';
 import { escapeControl } from '../../output/escape.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { probeServers, type ServerReport } from '../../recipes/ensemble-status.js';
+import { probeServers, type ServerReport } from '../../zk/ensemble-status.js';
 import { formatDuration } from '../options.js';
 import { hex, parseConnectionString } from '../../zk/index.js';
 import { ExitCode } from '../exit-codes.js';

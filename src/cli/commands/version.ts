@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { probeServers } from '../../recipes/ensemble-status.js';
+import { probeServers } from '../../zk/ensemble-status.js';
 import { parseConnectionString } from '../../zk/index.js';
 import { subcommand, type App } from '../program.js';
 import { versionInfo } from '../version-info.js';

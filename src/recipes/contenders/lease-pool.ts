@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ConnectionLossError, NoNodeError, joinPath, type Stat, type ZkClient } from '../../zk/index.js';
+import { ConnectionLossError, NoNodeError, joinPath, type Stat, type ZkClient, childrenOrNone } from '../../zk/index.js';
 import type { Acl } from '../../zk/acl.js';
 import { SequentialContender, describeContenders, type ContenderView, type WaitingInfo } from './contenders.js';
 import { CURATOR_MUTEX, KAZOO, conventionsPresent, type Convention } from './conventions.js';
 import { ConventionConflictError, OwnershipLostError } from '../errors.js';
 import { createOwnedEphemeral, removeIfOwned } from '../ownership.js';
 import { Wakeup } from '../wakeup.js';
-import { childrenOrNone } from '../tree.js';
 
 /**
  * A semaphore kept as a pool of lease nodes behind a mutex, as Curator's InterProcessSemaphoreV2 and kazoo's

@@ -1,6 +1,5 @@
-import { NoNodeError, joinPath, type Stat, type Watcher, type ZkClient } from '../../zk/index.js';
+import { NoNodeError, joinPath, type Stat, type Watcher, type ZkClient, childrenOrNone } from '../../zk/index.js';
 import { endpointOf, parseInstance, type ParsedInstance } from './service-instance.js';
-import { childrenOrNone } from '../tree.js';
 
 /** One child of `<base>/<service>`: its node, and its data read as a ServiceInstance (or why not). */
 export interface InstanceEntry {

@@ -1,6 +1,6 @@
-import { NOT_WHITELISTED, fourLetterWord, parseSrvr } from '../zk/four-letter.js';
-import { formatServer, type ServerAddress } from '../zk/connection-string.js';
-import type { TlsOptions } from '../zk/tls-options.js';
+import { NOT_WHITELISTED, fourLetterWord, parseSrvr } from './four-letter.js';
+import { formatServer, type ServerAddress } from './connection-string.js';
+import type { TlsOptions } from './tls-options.js';
 
 /** What one server of the connection string says about itself. */
 export interface ServerReport {

@@ -1,4 +1,7 @@
-import { NoAuthError, NoNodeError, joinPath, type Stat, type ZkClient } from '../zk/index.js';
+import type { ZkClient } from './client.js';
+import { NoAuthError, NoNodeError } from './errors.js';
+import { joinPath } from './paths.js';
+import type { Stat } from './stat.js';
 
 /** The children of a node, none when it does not exist (a service nobody registered yet, a pool not made yet). */
 export async function childrenOrNone(client: ZkClient, path: string): Promise<string[]> {
