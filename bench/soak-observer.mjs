@@ -1,5 +1,6 @@
-// The soak's independent observer, in a worker thread of its own (its own event loop: the chaos driver and
-// the 75 fault proxies of the main thread cannot delay its checks). It never talks to ZooKeeper or to
+// The soak's independent observer, a process of its own (its own event loop: the chaos driver and the 75 fault
+// proxies cannot delay its checks), raised in CPU priority by the driver where it may (root: nice -10), so the
+// ~30 busy processes of the soak on 2 cores do not starve its 25 ms checks. It never talks to ZooKeeper or to
 // zk-coord: it reads the heartbeat logs that every process of every supervised command writes, and /proc.
 //
 // A hold is one fencing token (the held node's creation zxid, ZK_COORD_TOKEN): one claim of an ID or one
@@ -12,10 +13,12 @@
 // It also times, for each SIGKILL of a zk-coord the driver reports, how long its command group lived on.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
 import { HeartbeatLog, identify, quantile, stillAlive } from './heartbeat.mjs';
 
-const { logDir, intervalMs } = workerData;
+const { logDir, intervalMs } = JSON.parse(process.argv[2]);
+const parentPort = { postMessage: (message) => process.send(message) };
+// The driver gone (it crashed, or was killed): nothing to report to.
+process.on('disconnect', () => process.exit(0));
 const logs = new Map(); // file -> { log, exitedAt }
 const done = new Set();
 const holds = new Map(); // token -> hold
@@ -156,7 +159,7 @@ function report() {
 }
 
 const timer = setInterval(check, intervalMs);
-parentPort.on('message', (message) => {
+process.on('message', (message) => {
   if (message.type === 'killed') {
     // Every hold of that zk-coord alive at the kill (or dead since): its group must be gone within a second.
     const ofFile = [...holds.values()].filter((h) => h.file === message.file && (h.alive || (h.deadAt ?? 0) >= message.at));
