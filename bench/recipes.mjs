@@ -1,9 +1,13 @@
 // The CI recipes (issue 19), dispatched from bench/run.mjs:
 //   queue    10,000 items pushed by one `queue push` vs kazoo put_all vs 10,000 zkCli creates; 4 workers draining
 //            1,000 no-op items (items/s), and again under random SIGKILLs (re-deliveries, losses)
-//   barrier  release latency after the last of 10 members arrives (p50/p99; goal p99 <= 50 ms)
+//   barrier  release latency after the last of 10 members arrives (p50/p99; goal p99 <= 50 ms), and the floor
+//            of any design where 10 CLI processes wait: 10 bare Node processes woken at once by one socket
+//            write each, one round trip, then a line (no ZooKeeper, no zk-coord)
 //   counter  20 concurrent incrementers: exact, ops/s (library and CLI processes)
 import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -194,11 +198,59 @@ async function benchCounter({ server, env, BIN, results }) {
   return value === 20 * each && cliValue === 20 * perProcess;
 }
 
+// One waiting member, reduced to what any CLI process woken by a watch must do: be woken by a socket, answer
+// with one request and read its reply (the read of `ready`), then print. Node's own start-up is not counted.
+const FLOOR_MEMBER = `const s = require('net').connect(Number(process.argv[1]), '127.0.0.1', () => s.write('h'));
+s.once('data', () => { s.write('r'); s.once('data', () => { process.stdout.write('passed\\n'); s.end(); }); });`;
+
+/**
+ * The floor under the barrier figure on this machine: 10 bare Node processes blocked on a loopback socket each,
+ * woken by one write to each at once (the watch notifications), one round trip each, then one line; timed from
+ * the first write to each line as this process reads it, like the barrier bench.
+ */
+async function benchBarrierFloor({ results }) {
+  const rounds = Number(process.env.BENCH_BARRIER_ROUNDS ?? 20);
+  const members = 10;
+  const latencies = [];
+  for (let round = 0; round < rounds; round += 1) {
+    const sockets = [];
+    let hello = () => {};
+    const allHere = new Promise((resolve) => (hello = () => sockets.length === members && resolve()));
+    const server = createServer((socket) => {
+      socket.setNoDelay();
+      socket.once('data', () => {
+        sockets.push(socket);
+        hello();
+        socket.once('data', () => socket.write('k'));
+      });
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address();
+    const procs = Array.from({ length: members }, () => spawn(process.execPath, ['-e', FLOOR_MEMBER, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    await allHere;
+    await sleep(200);
+    const passed = procs.map((p) => new Promise((resolve) => createInterface({ input: p.stdout }).once('line', () => resolve(performance.now()))));
+    const woken = performance.now();
+    for (const socket of sockets) socket.write('g');
+    latencies.push(...(await Promise.all(passed)).map((t) => t - woken));
+    await Promise.all(procs.map((p) => new Promise((resolve) => (p.exitCode !== null ? resolve() : p.once('exit', resolve)))));
+    await new Promise((resolve) => server.close(resolve));
+  }
+  const p50 = quantile(latencies, 0.5);
+  const p99 = quantile(latencies, 0.99);
+  results.barrierFloor = { members, rounds, p50, p99, max: Math.max(...latencies) };
+  console.log(`Floor: ${members} bare Node processes woken at once, one round trip each, then a line (${rounds} rounds)`);
+  console.log(`  p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(Math.max(...latencies))}\n`);
+}
+
 /** Runs the named recipe benchmarks; resolves false when a goal or an exactness check failed. */
 export async function main(context) {
   let ok = true;
   if (context.want('queue')) await benchQueue(context);
-  if (context.want('barrier')) ok = (await benchBarrier(context)) && ok;
+  if (context.want('barrier')) {
+    await benchBarrierFloor(context);
+    ok = (await benchBarrier(context)) && ok;
+  }
   if (context.want('counter')) ok = (await benchCounter(context)) && ok;
   return ok;
 }

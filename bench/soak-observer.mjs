@@ -158,7 +158,16 @@ function report() {
   };
 }
 
-const timer = setInterval(check, intervalMs);
+// Every intervalMs from the last check's start (not its end, as setInterval would): a long check is followed
+// at once by the next, so the gap between two checks is the interval or the check's own length.
+let timer;
+let nextAt = Date.now() + intervalMs;
+const tick = () => {
+  check();
+  nextAt = Math.max(nextAt + intervalMs, Date.now());
+  timer = setTimeout(tick, Math.max(0, nextAt - Date.now()));
+};
+timer = setTimeout(tick, intervalMs);
 process.on('message', (message) => {
   if (message.type === 'killed') {
     // Every hold of that zk-coord alive at the kill (or dead since): its group must be gone within a second.
@@ -170,7 +179,7 @@ process.on('message', (message) => {
   } else if (message.type === 'status') {
     parentPort.postMessage({ type: 'status', checks, holds: holds.size, violations: violations.length, maxCheckGapMs });
   } else if (message.type === 'finish') {
-    clearInterval(timer);
+    clearTimeout(timer);
     check();
     parentPort.postMessage({ type: 'report', report: report() });
   }

@@ -61,24 +61,26 @@ Exit codes:
      it can, marks the rest, and ends with 8
   9  status: degraded, some servers of the connection string are down (3: all of them)
   129/130/143  interrupted by SIGHUP/SIGINT/SIGTERM before anything was held (connecting, waiting) — nothing ran
-  With a supervised command (claim/elect/lock/register/barrier -- cmd): that command's exit code (128+N if a
-  signal ended it), whether it ended by itself or was stopped; 4 if the hold was lost and the command stopped
+  With a supervised command (claim/elect/lock/register/barrier/config set -e -- cmd): that command's exit code
+  (128+N if a signal ended it), whether it ended by itself or was stopped; 4 if the hold was lost and the command stopped
   (barrier: a command that succeeded exits 6 if the others do not leave within --timeout). queue work: 1, 4
   or 0 as above.`;
 
 /**
  * The holder's share of the table above, in every holder's --help (claim, elect, lock, register, barrier,
- * queue work): the same situation gives the same code in each, by exitCodeForHold.
+ * queue work, config set): one rule, exitCodeForHold for the outcomes of a hold, reportFor for the errors.
  */
 export const HOLDER_EXIT_CODES_HELP = `
-Exit codes (the same in every holder):
+Exit codes (the same rule in every holder):
   0            held, then stopped by SIGINT/SIGTERM and the release confirmed by the server (no command)
-  the command's own code (128+N if signal N ended it), whether it ended by itself or was stopped (queue
-               work runs many: 1 if an item's command failed, else 0)
+  7            the same, but the release not confirmed (disconnected): the node stays until the session
+               expires (no command; with one, its code)
   129/130/143  stopped by SIGHUP/SIGINT/SIGTERM before anything was held: nothing announced, nothing ran
-  2 usage error · 3 cannot connect · 4 hold lost (the command was stopped) · 6 gave up waiting (--timeout)
-  7            stopped while holding, release not confirmed (disconnected): the node stays until the session
-               expires · 8 not authorised (the path's ACL)`;
+  with a command: its own code (128+N if signal N ended it), whether it ended by itself or was stopped
+  4            the hold was lost (the command stopped first); elect and claim --reclaim hold again instead
+  2 usage error · 3 cannot connect · 6 gave up waiting (--timeout) · 8 not authorised (the path's ACL)
+  barrier: a command that succeeded exits 6 (4) if the others do not leave in time (the session is lost);
+  queue work runs many commands: 1 if one failed, else 4 if an item was lost with the session, else 0`;
 
 /** An invalid argument or combination the command itself rejects (commander handles the rest). */
 export class UsageError extends Error {

@@ -19,7 +19,7 @@ import { parseSeconds } from './options.js';
 import { collectAcl } from './security.js';
 import { parseHolderAcl, type HolderAcl } from '../zk/acl.js';
 
-/** The options every holder shares (claim, elect, lock, config set -e, and the holders to come). */
+/** The options every holder shares (claim, elect, lock, register, barrier, queue work, config set -e). */
 export interface HolderFlags {
   exec?: string;
   grace: number;
@@ -34,19 +34,30 @@ export function holderAcl(ctx: CommandContext, flags: HolderFlags): Partial<Hold
   return flags.acl ? parseHolderAcl(flags.acl, ctx.globals.auth !== undefined) : {};
 }
 
-/** --exec, --grace, --suspend-grace and --detach, with one wording and one default for every holder. */
-export function addHolderOptions(command: Command, whileHeld: string, options: { exec?: boolean } = {}): Command {
+/**
+ * --exec, --grace, --suspend-grace, --detach, --acl and --http, with one wording and one default for every
+ * holder. `acl: false`: the command has an --acl of its own (config set, whose --acl also serves plain writes).
+ */
+export function addHolderOptions(command: Command, whileHeld: string, options: { exec?: boolean; acl?: boolean } = {}): Command {
   if (options.exec !== false) command.option('--exec <command>', `run this shell command ${whileHeld} (or give it after --)`);
-  return command
+  command
     .addOption(new Option('--grace <duration>', 'after SIGTERM, how long the command may take before SIGKILL (bare number: seconds)').argParser(parseSeconds).default(5000, '5s'))
     .addOption(
       new Option('--suspend-grace <duration>', 'disconnected this long, give the hold up and stop the command (default: a quarter of the session timeout; capped by the margin)').argParser(
         parseSeconds,
       ),
     )
-    .option('--detach', 'keep holding when the parent process (the shell or CI step that started zk-coord) goes away')
-    .option('--acl <acl>', 'ACL of the held node: "creator" (only the ZK_COORD_AUTH identity may change or delete it; readable by all) or zkCli forms, see acl --help', collectAcl)
-    .option('--http <[host:]port>', 'answer over HTTP: / (state), /id, /leader, /follower, /health, /events, /metrics (loopback unless a host is given)');
+    .option('--detach', 'keep holding when the parent process (the shell or CI step that started zk-coord) goes away');
+  if (options.acl !== false) {
+    command.option('--acl <acl>', 'ACL of the held node: "creator" (only the ZK_COORD_AUTH identity may change or delete it; readable by all) or zkCli forms, see acl --help', collectAcl);
+  }
+  return command.option('--http <[host:]port>', 'answer over HTTP: / (state), /id, /leader, /follower, /health, /events, /metrics (loopback unless a host is given)');
+}
+
+/** The holder options given on the command line, by flag: a command that holds only in one mode (config set -e) refuses them otherwise. */
+export function holderOptionsGiven(command: Command): string[] {
+  const flags: Record<string, string> = { exec: '--exec', grace: '--grace', suspendGrace: '--suspend-grace', detach: '--detach', http: '--http' };
+  return Object.entries(flags).flatMap(([key, flag]) => (command.getOptionValueSource(key) === 'cli' ? [flag] : []));
 }
 
 export const HOLDER_HELP = `

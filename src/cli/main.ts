@@ -60,8 +60,9 @@ function asksForJson(args: readonly string[], env: NodeJS.ProcessEnv): boolean {
 
 /**
  * Runs one command line and resolves with the exit code. Everything after a literal `--` is the child
- * command of claim/elect/lock (kept away from commander, so `claim -- ./worker.sh` never reads
- * `./worker.sh` as the parent path). The one place where errors become exit codes and messages.
+ * command of a holder (claim, elect, lock, register, barrier, queue work, config set -e), kept away from
+ * commander, so `claim -- ./worker.sh` never reads `./worker.sh` as the parent path. The one place where
+ * errors become exit codes and messages.
  */
 export async function main(
   argv: readonly string[],

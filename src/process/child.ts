@@ -21,6 +21,15 @@ export function shellStatus(code: number | null, signal: NodeJS.Signals | null):
 
 const DEFAULT_CLEANUP_GRACE_MS = 5000;
 
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 let perlPath: string | null | undefined;
 
 /** The keeper needs perl (essential on Debian, shipped with macOS); without it, a plain new session. */
@@ -55,6 +64,11 @@ export interface SuperviseOptions {
   cleanupGraceMs?: number | undefined;
   /** Written to the command's stdin, which is then closed (a queue item); without, it shares ours. */
   input?: Buffer | undefined;
+  /**
+   * No stdin at all (/dev/null), and so never the terminal: a hook run per event must leave Ctrl+C to zk-coord,
+   * which then stops it (a command held while it runs gets the terminal, as if the shell had started it).
+   */
+  noStdin?: boolean | undefined;
 }
 
 /**
@@ -80,18 +94,19 @@ export class SupervisedChild {
     const argv = 'shell' in command ? ['/bin/sh', '-c', command.shell] : command.argv;
     const perl = findPerl(options.env);
     this.keeperRuns = perl !== null;
+    const stdin = options.input ? 'pipe' : options.noStdin ? 'ignore' : 'inherit';
     if (perl) {
       const ms = (value: number | undefined, fallback: number): string => String(Math.max(0, Math.round(value ?? fallback)));
       this.child = spawn(perl, ['-e', KEEPER_SCRIPT, ms(options.deadlineMs, 0), ms(options.cleanupGraceMs, DEFAULT_CLEANUP_GRACE_MS), ms(options.deadlineAt, 0), ...argv], {
         env: options.env,
-        stdio: [options.input ? 'pipe' : 'inherit', 'inherit', 'inherit', 'pipe'],
+        stdio: [stdin, 'inherit', 'inherit', 'pipe'],
       });
       this.lifeline = this.child.stdio[3] as Writable | undefined;
       // A keeper already gone makes renewals fail with EPIPE: nothing to do, its exit is reported anyway.
       this.lifeline?.on('error', () => undefined);
     } else {
       // A new session is the only new process group Node offers: group signals still work, the death guarantee does not.
-      this.child = spawn(argv[0] ?? '', argv.slice(1), { env: options.env, stdio: [options.input ? 'pipe' : 'inherit', 'inherit', 'inherit'], detached: true });
+      this.child = spawn(argv[0] ?? '', argv.slice(1), { env: options.env, stdio: [stdin, 'inherit', 'inherit'], detached: true });
     }
     if (options.input && this.child.stdin) {
       // A command that does not read its stdin closes the pipe early (EPIPE): that is its business.
@@ -125,11 +140,28 @@ export class SupervisedChild {
   /** Signals the whole group (the command and everything it started). */
   signal(signal: NodeJS.Signals): void {
     if (this.groupGone || this.pid === undefined) return;
+    if (this.signalGroup(signal)) return;
+    // ESRCH with the keeper alive: perl has not reached its setpgid yet (a stop right after the spawn), so the
+    // group does not exist and the signal would be lost — the command would start and meet only the SIGKILL
+    // after --grace. Send it once the group exists (checked every 5 ms, for at most a second).
+    if (this.keeperRuns && !this.statusKnown && processExists(this.pid)) this.signalWhenGrouped(signal, 200);
+  }
+
+  private signalGroup(signal: NodeJS.Signals): boolean {
     try {
-      process.kill(-this.pid, signal);
+      process.kill(-(this.pid as number), signal);
+      return true;
     } catch {
-      // ESRCH: nobody left in the group.
+      // ESRCH: nobody in the group (yet, or any more).
+      return false;
     }
+  }
+
+  private signalWhenGrouped(signal: NodeJS.Signals, attemptsLeft: number): void {
+    setTimeout(() => {
+      if (this.groupGone || this.statusKnown || this.signalGroup(signal)) return;
+      if (attemptsLeft > 1 && processExists(this.pid as number)) this.signalWhenGrouped(signal, attemptsLeft - 1);
+    }, 5).unref();
   }
 
   private groupAlive(): boolean {
@@ -192,6 +224,8 @@ export class HookRunner {
     private readonly command: string,
     private readonly baseEnv: NodeJS.ProcessEnv,
     private readonly onFailure: (status: number) => void,
+    /** How long what a hook left in its group may take after SIGTERM (--grace). */
+    private readonly cleanupGraceMs?: number,
   ) {}
 
   run(env: Record<string, string>): void {
@@ -199,7 +233,7 @@ export class HookRunner {
     this.queue = this.queue.then(async () => {
       this.pending -= 1;
       if (this.stopped) return;
-      const child = new SupervisedChild({ shell: this.command }, { env: { ...this.baseEnv, ...env } });
+      const child = new SupervisedChild({ shell: this.command }, { env: { ...this.baseEnv, ...env }, noStdin: true, cleanupGraceMs: this.cleanupGraceMs });
       this.current = child;
       const status = await child.exited;
       this.current = undefined;

@@ -133,7 +133,16 @@ describe('config set --ephemeral (seed 002: create -e /config/database)', () => 
       const line = await holder.waitForLine(/^\{/);
       const record = JSON.parse(line) as { event: string; path: string; ephemeral: boolean; version: number; session: string };
       const stat = await observer.exists(p);
-      expect(record).toEqual({ event: 'holding', path: p, ephemeral: true, version: 0, session: `0x${BigInt.asUintN(64, stat!.ephemeralOwner).toString(16)}` });
+      expect(record).toEqual({
+        event: 'holding',
+        path: p,
+        node: p,
+        ephemeral: true,
+        version: 0,
+        session: `0x${BigInt.asUintN(64, stat!.ephemeralOwner).toString(16)}`,
+        // The fencing token, as claim and lock give it: the node's creation zxid.
+        token: stat!.czxid.toString(),
+      });
     } finally {
       holder.signal('SIGTERM');
     }
@@ -166,7 +175,7 @@ describe('config set --ephemeral (seed 002: create -e /config/database)', () => 
     expect(viaExec.code).toBe(0);
     const noHold = await runCli(['config', 'set', p, 'v', '--exec', 'true']);
     expect(noHold.code).toBe(2);
-    expect(noHold.stderr).toContain('needs -e');
+    expect(noHold.stderr).toContain('--exec: only with -e');
     expect(await observer.exists(p)).toBeNull();
   });
 });

@@ -127,6 +127,19 @@ describe('on a terminal', () => {
     expect((await c.getChildren(path)).children).toEqual([]);
   });
 
+  it('config watch --exec: Ctrl+C during a hook stops the watch (the hook never takes the terminal) and the hook with it', async () => {
+    const path = uniquePath('tty-watch');
+    const c = await newClient();
+    await c.create(path, Buffer.from('v0'));
+    const term = inTerminal(['config', 'watch', path, '--exec', 'trap "echo hook-interrupted; exit 3" INT; echo hook-running; while :; do sleep 0.1; done']);
+    await waitFor(() => /(^|\n)hook-running\r?\n/.test(term.output()), 10_000, 'the hook running');
+    term.type('\u0003');
+    // zk-coord got the SIGINT (it is the foreground group), passed it to the hook's group, and ended.
+    expect(await term.exited).toBe(0);
+    expect(term.output()).toContain('hook-interrupted');
+    expect(term.output()).not.toMatch(/--exec command exited with/);
+  });
+
   it('shows a spinner while connecting on a sized terminal, then the value', async () => {
     const p = uniquePath('tty-spin');
     const c = await newClient();

@@ -30,18 +30,26 @@ describe('command wiring', () => {
     expect(r.err).toBe('');
   });
 
-  it.each(['claim', 'elect', 'lock', 'register', 'barrier', 'queue work'])(
-    'every holder\'s --help has the holder exit-code table (%s)',
+  it.each(['claim', 'elect', 'lock', 'register', 'barrier', 'queue work', 'config set'])(
+    'every holder\'s --help has the holder exit-code table and the supervision rules (%s)',
     async (command: string) => {
       const r = await runMain([...command.split(' '), '--help']);
       expect(r.code).toBe(0);
-      expect(r.out).toContain('Exit codes (the same in every holder):');
+      expect(r.out).toContain('Exit codes (the same rule in every holder):');
       expect(r.out).toMatch(/129\/130\/143 +stopped by SIGHUP\/SIGINT\/SIGTERM before anything was held/);
-      expect(r.out).toMatch(/4 hold lost/);
-      expect(r.out).toMatch(/^ {2}7 +stopped while holding, release not confirmed/m);
+      expect(r.out).toMatch(/^ {2}4 +the hold was lost/m);
+      expect(r.out).toMatch(/^ {2}7 +the same, but the release not confirmed/m);
       expect(r.out).toContain('128+N');
+      expect(r.out).toContain('Supervision: the command runs in a process group of its own');
+      for (const option of ['--exec', '--grace', '--suspend-grace', '--detach', '--acl', '--http']) expect(r.out).toContain(option);
     },
   );
+
+  it('config set refuses holder options without -e (exit 2), naming them', async () => {
+    const r = await runMain(['-s', '127.0.0.1:1', 'config', 'set', '/x', 'v', '--grace', '2s', '--exec', 'true']);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.err).toContain('--exec, --grace: only with -e');
+  });
 
   it('finds the subcommand past root options and their values, to load only that command', () => {
     const { program } = createProgram(captureIo({}).io, []);

@@ -62,7 +62,6 @@ export async function getMany(ctx: CommandContext, paths: readonly string[], opt
   for (const data of values) printValue(ctx, data, true);
 }
 
-/** The environment of a `config watch -R --exec` hook, as `config watch --exec` sets it. */
 /** The environment of a `config watch [-R] --exec` hook: the event, the path, and the value and version when there is one. */
 export function hookEnv(event: { kind: string; path: string; data?: Buffer; stat?: { version: number } }): Record<string, string> {
   const env: Record<string, string> = { ZK_COORD_EVENT: event.kind, ZK_COORD_PATH: event.path, ZK_COORD_VALUE: '', ZK_COORD_VERSION: '' };
@@ -78,7 +77,7 @@ export function hookEnv(event: { kind: string; path: string; data?: Buffer; stat
  * SYNC first with --sync: the server catches up with the leader for every read after it), and the --exec hook
  * runner, loaded only then (it brings in child_process, which `config get` should not pay for).
  */
-export async function startWatching(ctx: CommandContext, path: string, opts: { exec?: string; sync?: boolean }): Promise<{ client: ZkClient; hooks: HookRunner | undefined }> {
+export async function startWatching(ctx: CommandContext, path: string, opts: WatchFlags): Promise<{ client: ZkClient; hooks: HookRunner | undefined }> {
   ctx.holdSignals();
   ctx.noChildArgs();
   checkedPath(path);
@@ -87,7 +86,7 @@ export async function startWatching(ctx: CommandContext, path: string, opts: { e
   let hooks: HookRunner | undefined;
   if (opts.exec) {
     const { HookRunner } = await import('../../process/child.js');
-    hooks = new HookRunner(opts.exec, ctx.io.env, (status) => ctx.printer.warn(`--exec command exited with ${status}`));
+    hooks = new HookRunner(opts.exec, ctx.io.env, (status) => ctx.printer.warn(`--exec command exited with ${status}`), opts.grace);
   }
   return { client, hooks };
 }
@@ -132,9 +131,13 @@ export async function watchTree(ctx: CommandContext, path: string, opts: WatchFl
     flush();
     printer.note(`watching ${cache.size} node(s) under ${path} (${cache.watchCount} watches)${cache.size === 0 ? `; ${path} does not exist yet` : ''}`);
   });
-  await cache.start();
-  await followUntilStopped(ctx, client, cache);
-  await stopHooks(ctx, hooks, opts);
+  try {
+    await cache.start();
+    await followUntilStopped(ctx, client, cache);
+  } finally {
+    // Also when the watch failed: no hook of a backlog may run on after the error.
+    await stopHooks(ctx, hooks, opts);
+  }
 }
 
 function waitCondition(opts: { exists?: boolean; deleted?: boolean; value?: string; changed?: boolean }): WaitCondition {

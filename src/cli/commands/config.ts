@@ -9,7 +9,7 @@ import { dataEventJson, dataEventLine, dataJson, statJson, statLines } from '../
 import { readAllStdin, type Io } from '../../output/io.js';
 import { UsageError } from '../exit-codes.js';
 import { followUntilStopped } from '../follow.js';
-import { holderResult, runHolder } from '../holding.js';
+import { HOLDER_HELP, addHolderOptions, holderOptionsGiven, holderResult, runHolder, type HolderFlags } from '../holding.js';
 import type { ChildCommand } from '../../process/child.js';
 import { SYNC_HELP, checkTargetPath, parseSeconds, parseZnodeVersion } from '../options.js';
 import { subcommand, type App } from '../program.js';
@@ -29,15 +29,12 @@ async function valueFor(io: Io, value: string | undefined, file: string | undefi
   throw new UsageError('no value given: pass it as an argument, "-" to read stdin, or --file <path>');
 }
 
-interface SetFlags {
+/** config set's own flags, and with -e the holder's (HolderFlags; its --acl is also the plain write's). */
+interface SetFlags extends HolderFlags {
   file?: string;
   parents?: boolean;
   version?: number;
   ephemeral?: boolean;
-  detach?: boolean;
-  acl?: string[];
-  exec?: string;
-  grace: number;
 }
 
 export function registerConfig(program: Command, app: App): void {
@@ -73,32 +70,41 @@ export function registerConfig(program: Command, app: App): void {
       if (opts.stat) printer.result(printer.stdoutIsTTY || data.length === 0 ? statLines(stat) : ['', ...statLines(stat)], null);
     });
 
-  subcommand(config, 'set', 'write a znode value, creating the node if absent')
+  const set = subcommand(config, 'set', 'write a znode value, creating the node if absent')
     .argument('<path>', 'znode path')
     .argument('[value]', 'the value; "-" reads stdin; omitted on a terminal: asked for')
     .option('--file <file>', 'read the value from a file')
     .option('-p, --parents', 'create missing parent nodes')
     .option('--version <n>', 'compare-and-set: write only if the node is at this version (exit 6 otherwise)', parseZnodeVersion)
-    .option('-e, --ephemeral', 'create the node as ephemeral and hold it while this process runs (until SIGINT/SIGTERM)')
-    .option('--detach', 'with -e: keep holding when the parent process goes away')
-    .option('--exec <command>', 'with -e: run this shell command while the node is held (or give it after the value and --); the node goes when it exits')
-    .addOption(new Option('--grace <duration>', 'with a command: after SIGTERM, how long it may take before SIGKILL (bare number: seconds)').argParser(parseSeconds).default(5000, '5s'))
-    .option('--acl <acl>', 'ACL of the node when it is created (zkCli forms, comma-separated or repeated, see acl --help; "creator": only ZK_COORD_AUTH may change or delete it)', collectAcl)
+    .option('-e, --ephemeral', 'create the node as ephemeral and hold it while this process runs (until SIGINT/SIGTERM), or while a command runs (after --, or --exec); the holder options below apply')
+    .option('--acl <acl>', 'ACL of the node when it is created (zkCli forms, comma-separated or repeated, see acl --help; "creator": only ZK_COORD_AUTH may change or delete it)', collectAcl);
+  addHolderOptions(set, 'while -e holds the node; the node goes when it exits', { acl: false })
     .addHelpText(
       'after',
-      '\nExamples:\n  zk-coord config set /config/database "db_host=localhost;db_port=5432" -p\n  zk-coord config set /config/database --version 3 "db_port=5433"\n  cat app.json | zk-coord config set /config/app -\n  zk-coord config set -e /config/database "db_host=localhost"   # seed 002: create -e\n  zk-coord config set -e -p /services/web/active "$(hostname)" -- ./serve.sh   # the node lives while serve.sh runs',
+      `
+With -e, everything after -- is the command (a value starting with a dash: --file or stdin). Without -e, a lone
+argument after -- is the value: config set /x -- -5.
+${HOLDER_HELP}
+
+Examples:
+  zk-coord config set /config/database "db_host=localhost;db_port=5432" -p
+  zk-coord config set /config/database --version 3 "db_port=5433"
+  cat app.json | zk-coord config set /config/app -
+  zk-coord config set -e /config/database "db_host=localhost"   # seed 002: create -e
+  zk-coord config set -e -p /services/web/active "$(hostname)" -- ./serve.sh   # the node lives while serve.sh runs`,
     )
-    .action(async (path: string, value: string | undefined, opts: SetFlags) => {
+    .action(async (path: string, value: string | undefined, opts: SetFlags, cmd: Command) => {
       const ctx = app.context();
       let command: ChildCommand | undefined;
-      // `config set -e /x value -- cmd`: the command held under the node, as in claim/lock.
-      if (opts.ephemeral && value !== undefined) command = ctx.childCommand(opts.exec);
-      else {
+      if (opts.ephemeral) {
+        // `config set -e /x value -- cmd`: the command held under the node, as in claim and lock.
+        command = ctx.childCommand(opts.exec);
+      } else {
+        const holding = holderOptionsGiven(cmd);
+        if (holding.length > 0) throw new UsageError(`${holding.join(', ')}: only with -e (--ephemeral), which holds the node`);
         // `config set /x -- -5`: a value that starts with a dash.
         if (value === undefined && ctx.childArgv.length === 1) value = ctx.childArgv[0];
         else ctx.noChildArgs();
-        if (opts.exec !== undefined && !opts.ephemeral) throw new UsageError('--exec runs a command while the node is held: it needs -e (--ephemeral)');
-        if (opts.exec !== undefined) command = { shell: opts.exec };
       }
       if (opts.ephemeral && opts.version !== undefined) throw new UsageError('--ephemeral creates a new node; --version does not apply');
       checkTargetPath(path, opts.ephemeral ? 'an ephemeral node' : 'a configuration value');
@@ -106,7 +112,7 @@ export function registerConfig(program: Command, app: App): void {
       const data = await valueFor(ctx.io, value, opts.file);
       const { printer } = ctx;
       if (opts.ephemeral) {
-        await runHolder(ctx, { grace: opts.grace, detach: opts.detach === true }, command, {
+        await runHolder(ctx, opts, command, {
           again: false,
           status: { recipe: 'config', path, held: 'holder', waiting: 'waiting' },
           acquire: (client) => {
@@ -121,7 +127,7 @@ export function registerConfig(program: Command, app: App): void {
           },
           env: (hold, client) => ({ ZK_COORD_PATH: path, ZK_COORD_TOKEN: hold.token.toString(), ZK_COORD_SESSION: client.sessionIdHex }),
           announce: (hold, client) => {
-            holderResult(printer, command !== undefined, command ? `holding ${path}` : path, { event: 'holding', path, ephemeral: true, version: hold.detail.version, session: client.sessionIdHex });
+            holderResult(printer, command !== undefined, command ? `holding ${path}` : path, { event: 'holding', path, node: hold.path, ephemeral: true, version: hold.detail.version, session: client.sessionIdHex, token: hold.token.toString() });
             const until = command ? 'removed when the command exits, or on Ctrl+C (SIGINT) or SIGTERM' : 'Ctrl+C (SIGINT) or SIGTERM removes it';
             printer.note(`holding ephemeral ${path} with session ${client.sessionIdHex}; ${until}`);
           },
@@ -151,7 +157,7 @@ export function registerConfig(program: Command, app: App): void {
     .option('--sync', `${SYNC_HELP} (the first read)`)
     .addHelpText(
       'after',
-      '\nEvents: initial, changed (with version), deleted, created. A burst of writes may be coalesced; its last value\nis always printed, and no version is printed twice. Survives reconnects; after a lost session it builds a new\none, re-reads and reports what changed meanwhile.\n\n--exec: one hook at a time, in event order, each in a process group of its own. SIGINT/SIGTERM reaches the\nwhole group of the running hook (SIGKILL after --grace); hooks of events not run yet are dropped (said on stderr).\n\nExamples:\n  zk-coord config watch /config/database\n  zk-coord config watch /config/database -o json | jq --unbuffered .value\n  zk-coord config watch /config/app --exec \'echo "$ZK_COORD_EVENT v$ZK_COORD_VERSION" >> changes.log\'',
+      '\nEvents: initial, changed (with version), deleted, created. A burst of writes may be coalesced; its last value\nis always printed, and no version is printed twice. Survives reconnects; after a lost session it builds a new\none, re-reads and reports what changed meanwhile.\n\n--exec: one hook at a time, in event order, each in a process group of its own, stdin /dev/null (never the\nterminal: Ctrl+C is for zk-coord). SIGINT/SIGTERM reaches the whole group of the running hook (SIGKILL after\n--grace); hooks of events not run yet are dropped (said on stderr).\n\nExamples:\n  zk-coord config watch /config/database\n  zk-coord config watch /config/database -o json | jq --unbuffered .value\n  zk-coord config watch /config/app --exec \'echo "$ZK_COORD_EVENT v$ZK_COORD_VERSION" >> changes.log\'',
     )
     .action(async (path: string, opts: WatchFlags) => {
       const ctx = app.context();
@@ -163,9 +169,12 @@ export function registerConfig(program: Command, app: App): void {
         printer.result(dataEventLine(event), dataEventJson(event));
         hooks?.run(hookEnv(event));
       });
-      await watch.start();
-      await followUntilStopped(ctx, client, watch);
-      await stopHooks(ctx, hooks, opts);
+      try {
+        await watch.start();
+        await followUntilStopped(ctx, client, watch);
+      } finally {
+        await stopHooks(ctx, hooks, opts);
+      }
     });
 
   subcommand(config, 'rm', 'delete a znode (asks first on a terminal)')
