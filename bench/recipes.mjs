@@ -9,6 +9,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CliProcess } from '../dist/process/cli-process.js';
@@ -132,10 +133,12 @@ async function benchBarrier({ server, env, results }) {
   const members = 10;
   const latencies = [];
   const watcher = await ZkClient.connect({ connectString: server });
+  const instrument = raiseInstrument();
   for (let round = 0; round < rounds; round += 1) {
     const path = `/bench-barrier-${round}`;
     await watcher.mkdirp(path);
     const procs = Array.from({ length: members - 1 }, () => new CliProcess(['barrier', path, '--count', String(members), '-q'], env));
+    for (const p of procs) asMeasured(p.pid);
     // All but one waiting: their nodes are there.
     for (;;) {
       const { children } = await watcher.getChildren(path);
@@ -156,6 +159,7 @@ async function benchBarrier({ server, env, results }) {
     });
     const passed = procs.map((p) => p.waitForLine(/./, 30_000).then(() => performance.now()));
     const last = new CliProcess(['barrier', path, '--count', String(members), '-q'], env);
+    asMeasured(last.pid);
     passed.push(last.waitForLine(/./, 30_000).then(() => performance.now()));
     await arrived;
     const got = (await Promise.all(passed)).map((t) => t - arrivedAt);
@@ -164,10 +168,11 @@ async function benchBarrier({ server, env, results }) {
     await Promise.all([...procs, last].map((p) => p.exited));
   }
   await watcher.close();
+  instrument.restore();
   const p50 = quantile(latencies, 0.5);
   const p99 = quantile(latencies, 0.99);
-  results.barrier = { members, rounds, p50, p99, max: Math.max(...latencies) };
-  console.log(`Barrier of ${members}: release after the last arrival (${rounds} rounds, ${latencies.length} passes; measured to each member's output line)`);
+  results.barrier = { members, rounds, p50, p99, max: Math.max(...latencies), instrumentNice: instrument.nice };
+  console.log(`Barrier of ${members}: release after the last arrival (${rounds} rounds, ${latencies.length} passes; measured to each member's output line, timed at nice ${instrument.nice})`);
   console.log(`  p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(Math.max(...latencies))} (goal p99 <= 50 ms: ${p99 <= 50 ? 'met' : 'NOT met'})\n`);
   return p99 <= 50;
 }
@@ -204,6 +209,28 @@ const FLOOR_MEMBER = `const s = require('net').connect(Number(process.argv[1]), 
 s.once('data', () => { s.write('r'); s.once('data', () => { process.stdout.write('passed\\n'); s.end(); }); });`;
 
 /**
+ * The barrier benches time each member's line as this process reads it, so this process is the instrument: at
+ * nice -10 where allowed (root), a busy moment of the 10 members and the JVM does not delay its reading and
+ * so inflate the figure. What it starts goes back to nice 0 (`asMeasured`): the members compete as they would.
+ */
+function raiseInstrument() {
+  const before = getPriority();
+  try {
+    setPriority(-10);
+    return { nice: -10, restore: () => setPriority(before) };
+  } catch {
+    return { nice: before, restore: () => {} };
+  }
+}
+function asMeasured(pid) {
+  try {
+    if (pid !== undefined) setPriority(pid, 0);
+  } catch {
+    // Not allowed: it runs at ours, which then was never raised.
+  }
+}
+
+/**
  * The floor under the barrier figure on this machine: 10 bare Node processes blocked on a loopback socket each,
  * woken by one write to each at once (the watch notifications), one round trip each, then one line; timed from
  * the first write to each line as this process reads it, like the barrier bench.
@@ -212,6 +239,7 @@ async function benchBarrierFloor({ results }) {
   const rounds = Number(process.env.BENCH_BARRIER_ROUNDS ?? 20);
   const members = 10;
   const latencies = [];
+  const instrument = raiseInstrument();
   for (let round = 0; round < rounds; round += 1) {
     const sockets = [];
     let hello = () => {};
@@ -227,6 +255,7 @@ async function benchBarrierFloor({ results }) {
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address();
     const procs = Array.from({ length: members }, () => spawn(process.execPath, ['-e', FLOOR_MEMBER, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    for (const p of procs) asMeasured(p.pid);
     await allHere;
     await sleep(200);
     const passed = procs.map((p) => new Promise((resolve) => createInterface({ input: p.stdout }).once('line', () => resolve(performance.now()))));
@@ -236,10 +265,11 @@ async function benchBarrierFloor({ results }) {
     await Promise.all(procs.map((p) => new Promise((resolve) => (p.exitCode !== null ? resolve() : p.once('exit', resolve)))));
     await new Promise((resolve) => server.close(resolve));
   }
+  instrument.restore();
   const p50 = quantile(latencies, 0.5);
   const p99 = quantile(latencies, 0.99);
-  results.barrierFloor = { members, rounds, p50, p99, max: Math.max(...latencies) };
-  console.log(`Floor: ${members} bare Node processes woken at once, one round trip each, then a line (${rounds} rounds)`);
+  results.barrierFloor = { members, rounds, p50, p99, max: Math.max(...latencies), instrumentNice: instrument.nice };
+  console.log(`Floor: ${members} bare Node processes woken at once, one round trip each, then a line (${rounds} rounds; timed at nice ${instrument.nice})`);
   console.log(`  p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(Math.max(...latencies))}\n`);
 }
 
