@@ -178,4 +178,45 @@ describe('--http', () => {
     expect(Date.now() - at).toBeLessThanOrEqual(500);
     expect(await claim.exited).toBe(0);
   });
+
+  it('past 128 connections the rest are turned away, half-sent headers are dropped after 5 s, and a failover under that load takes under 1 s', async () => {
+    const path = uniquePath('flood');
+    const [pa, pb] = [await freePort(), await freePort()];
+    const a = start(['elect', path, 'A', '--http', String(pa)]);
+    await answering(pa);
+    await waitFor(async () => (await status(pa, '/leader')) === 200 || undefined, 10_000, 'A leads');
+    start(['elect', path, 'B', '--http', String(pb)]);
+    await waitFor(async () => (await status(pb, '/follower').catch(() => 0)) === 200 || undefined, 10_000, 'B follows');
+    let closedByServer = 0;
+    for (let i = 0; i < 140; i += 1) {
+      const socket = new Socket();
+      socket.on('error', () => undefined);
+      socket.on('close', () => (closedByServer += 1));
+      // Read what comes (the server's 408): a paused socket never sees the end, so never 'close'.
+      socket.resume();
+      socket.connect(pa, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+      sockets.push(socket);
+    }
+    // The cap: the 12 over 128 are closed at once; the others wait for their header timeout.
+    await waitFor(() => closedByServer >= 12 || undefined, 3000, 'connections over the cap closed');
+    expect(closedByServer).toBeLessThan(140);
+    await waitFor(() => closedByServer === 140 || undefined, 9000, 'half-sent requests dropped after the header timeout');
+    expect(await status(pa, '/leader')).toBe(200);
+
+    // 100 idle connections on each while A goes: B leads within a second.
+    for (const port of [pa, pb]) {
+      for (let i = 0; i < 100; i += 1) {
+        const socket = new Socket();
+        socket.on('error', () => undefined);
+        socket.connect(port, '127.0.0.1');
+        sockets.push(socket);
+      }
+    }
+    await sleep(200);
+    a.signal('SIGTERM');
+    const at = Date.now();
+    await waitFor(async () => (await status(pb, '/leader').catch(() => 0)) === 200 || undefined, 5000, 'B leads');
+    expect(Date.now() - at).toBeLessThan(1000);
+    expect(await a.exited).toBe(0);
+  });
 });

@@ -118,6 +118,32 @@ describe('lock', () => {
     await late.waitForLine(/^acquired \d+$/);
   });
 
+  it('--read / --write have everything lock has: --timeout (exit 6, node gone), a supervised command with the fencing token, its group stopped on SIGTERM', async () => {
+    const path = uniquePath('rw-all');
+    const c = await newClient();
+    // A writer holding, with a command: the token in its environment is the one it announced.
+    const writer = spawnCli(['-o', 'json', 'lock', path, '--write', '--', 'sh', '-c', 'echo "token=$ZK_COORD_TOKEN"; sleep 600 & wait']);
+    running.push(writer);
+    const announced = JSON.parse(await writer.waitForLine(/"event":"acquired"/)) as { token: string; node: string };
+    await writer.waitForLine(/^token=/);
+    expect(writer.stdout).toContain(`token=${announced.token}`);
+    expect(announced.token).toBe((await c.exists(announced.node))!.czxid.toString());
+    // A reader gives up after --timeout, exit 6, its node gone.
+    const started = Date.now();
+    const reader = await runCli(['lock', path, '--read', '--timeout', '1s']);
+    expect(reader.code).toBe(6);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect((await c.getChildren(path)).children).toHaveLength(1);
+    // SIGTERM: the command's whole group goes (its code: 143), the write lock is released.
+    writer.signal('SIGTERM');
+    expect(await writer.exited).toBe(143);
+    expect((await c.getChildren(path)).children).toEqual([]);
+    // Now a reader with a command gets the lock and its own token.
+    const second = await runCli(['lock', path, '--read', '--', 'sh', '-c', 'test -n "$ZK_COORD_TOKEN" && echo read-held']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe('read-held');
+  });
+
   it('--read with --write or --limit is a usage error, nothing created', async () => {
     const path = uniquePath('rw-bad');
     expect((await runCli(['lock', path, '--read', '--write'])).code).toBe(2);

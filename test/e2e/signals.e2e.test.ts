@@ -22,22 +22,25 @@ function start(args: string[], server?: string): CliRun {
   return run;
 }
 
-async function sigtermTime(run: CliRun): Promise<{ ms: number; code: number }> {
-  expect(run.running).toBe(true);
-  const started = Date.now();
-  run.signal('SIGTERM');
-  const code = await run.exited;
-  return { ms: Date.now() - started, code };
-}
+describe.each([
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+] as const)('%s is answered at once in every state', (stopSignal, interrupted) => {
+  async function sigtermTime(run: CliRun): Promise<{ ms: number; code: number }> {
+    expect(run.running).toBe(true);
+    const started = Date.now();
+    run.signal(stopSignal);
+    const code = await run.exited;
+    return { ms: Date.now() - started, code };
+  }
 
-describe('SIGTERM is answered at once in every state', () => {
   it('while connecting to a silent host (a holder, with a 30 s connect timeout)', async () => {
     const silent = await new FakeServer('silent').start();
     fakes.push(silent);
     const run = start(['claim', uniquePath('c'), '--connect-timeout', '30000'], silent.address);
     await sleep(800);
     const { ms, code } = await sigtermTime(run);
-    expect(code).toBe(143);
+    expect(code).toBe(interrupted);
     expect(ms).toBeLessThan(BOUND_MS);
   });
 
@@ -61,7 +64,7 @@ describe('SIGTERM is answered at once in every state', () => {
     await run.waitForLine(/taking it again with a new session/, 15_000, 'stderr');
     await sleep(500);
     const { ms, code } = await sigtermTime(run);
-    expect(code).toBe(143);
+    expect(code).toBe(interrupted);
     expect(ms).toBeLessThan(BOUND_MS);
   });
 
@@ -72,7 +75,7 @@ describe('SIGTERM is answered at once in every state', () => {
     const waiter = start(['lock', path]);
     await waiter.waitForLine(/waiting for lock/, 10_000, 'stderr');
     const { ms, code } = await sigtermTime(waiter);
-    expect(code).toBe(143);
+    expect(code).toBe(interrupted);
     expect(ms).toBeLessThan(BOUND_MS);
     expect(holder.running).toBe(true);
   });

@@ -164,13 +164,14 @@ describe.each(RECIPES)('%s: the margin before anyone else can hold', (recipe) =>
 
 const HELD_EVENT: Record<Recipe, RegExp> = { claim: /"event":"claimed"/, elect: /"event":"elected"/, lock: /"event":"acquired"/ };
 
-describe.each(RECIPES)('%s: honest release', (recipe) => {
-  it('with the server unreachable, SIGTERM says the node stays until expiry and exits 7, never "released"', async () => {
+describe.each(RECIPES.flatMap((recipe) => (['refuse', 'blackhole'] as const).map((mode) => [recipe, mode] as const)))('%s: honest release (server cut: %s)', (recipe, mode) => {
+  it('SIGTERM while cut off says the node stays until expiry and exits 7, never "released"', async () => {
     const cut = await proxy();
     const path = uniquePath(`stuck-${recipe}`);
     const run = start(['--session-timeout', '4000', '-o', 'json', ...argsFor(recipe, path, [])], cut.connectString);
     await run.waitForLine(HELD_EVENT[recipe]);
-    cut.setMode('refuse');
+    // Refused: the socket closes at once. Blackholed: silence, noticed a quarter of the timeout later.
+    cut.setMode(mode);
     await run.waitForLine(/connection to .* lost/, 5000, 'stderr');
     run.signal('SIGTERM');
     expect(await run.exited).toBe(7);
@@ -210,7 +211,7 @@ describe('elect re-campaigns after a loss', () => {
     const enteredAt = Date.now();
     await waitFor(() => run.stdout.filter((l) => l.includes('"event":"elected"')).length === 2, 3000, 'elected again');
     // Not after the old session's 8 s expiry: its node was deleted, not followed.
-    expect(Date.now() - enteredAt).toBeLessThan(2000);
+    expect(Date.now() - enteredAt).toBeLessThan(1000);
     expect(run.stderr.join('\n')).not.toMatch(/following solo/);
   });
 });

@@ -218,6 +218,31 @@ describe('server start --mtls and the demo over TLS', () => {
     }
   });
 
+  it('server start --ensemble 3 --tls: three TLS servers, one connection string; a holder and status work over it; stop stops all', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'zk-coord-tls-ensemble-'));
+    const port = await freePort();
+    const env = { ZK_COORD_STATE_DIR: stateDir };
+    try {
+      const start = await runCli(['server', 'start', '--ensemble', '3', '--tls', '--port', String(port), '--tick-time', '500'], { env });
+      expect(start.code).toBe(0);
+      const hosts = start.stdout.split(',');
+      expect(hosts).toHaveLength(3);
+      const exports = Object.fromEntries([...start.stderr.matchAll(/(ZK_COORD_[A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+      expect(exports.ZK_COORD_SERVER).toBe(start.stdout);
+      expect(exports.ZK_COORD_TLS_CA).toBeDefined();
+      const status = await runCli(['status'], { server: start.stdout, env: exports });
+      expect(status.code).toBe(0);
+      expect(status.stdout).toMatch(/leader/);
+      expect(status.stdout.match(/follower/g)).toHaveLength(2);
+      const claim = await runCli(['claim', '/tls-ensemble', '--', 'sh', '-c', 'echo "id $ZK_COORD_ID"'], { server: start.stdout, env: exports });
+      expect(claim.code).toBe(0);
+      expect(claim.stdout).toBe('id 1');
+    } finally {
+      expect((await runCli(['server', 'stop', '--port', String(port)], { env })).code).toBe(0);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('the demo reaches a TLS server with the flags given to it, and prints no password', async () => {
     const server = servers.mtls!;
     const flags = ['--tls-ca', server.env.ZK_COORD_TLS_CA!, '--tls-cert', server.env.ZK_COORD_TLS_CERT!, '--tls-key', server.env.ZK_COORD_TLS_KEY!];

@@ -122,6 +122,20 @@ describe('command wiring', () => {
     expect(r.code).toBe(ExitCode.Connect);
     expect(r.err).toMatch(/cannot connect to ZooKeeper within 300 ms; tried 127.0.0.1:1 \(ECONNREFUSED\)/);
   });
+
+  it('a holder that cannot connect says so as it goes: "connecting to …" once it takes a while, each failing host once', async () => {
+    const r = await runMain(['-s', '127.0.0.1:1', '--connect-timeout', '1500', 'claim', '/x']);
+    expect(r.code).toBe(ExitCode.Connect);
+    const lines = r.err.trim().split('\n');
+    // Without a terminal the spinner is one plain line, after 750 ms.
+    expect(lines.filter((l) => l === 'connecting to 127.0.0.1:1…')).toHaveLength(1);
+    // Refused again and again while it retries, told once.
+    expect(lines.filter((l) => l.startsWith('cannot reach 127.0.0.1:1'))).toEqual(['cannot reach 127.0.0.1:1 (ECONNREFUSED); still trying for up to 1500 ms']);
+    // A one-shot command gives up at once when nothing listens: no progress lines at all.
+    const get = await runMain(['-s', '127.0.0.1:1', '--connect-timeout', '1500', 'config', 'get', '/x']);
+    expect(get.code).toBe(ExitCode.Connect);
+    expect(get.err).not.toMatch(/connecting to|still trying/);
+  });
 });
 
 describe('exit codes: one table', () => {

@@ -79,7 +79,7 @@ export class TreeCache extends EventEmitter<TreeCacheEvents> {
   private resyncing = false;
   private stopped = false;
   private loadFailure: Error | undefined;
-  /** One function for every watch: the client dedupes watchers per path by identity (#72). */
+  /** One function for every watch: the client dedupes watchers per path by identity (the client library's issue #72, named in src/zk/client.ts). */
   private readonly onWatch = (event: WatchEvent): void => this.onFire(event);
   private readonly onState = (event: StateChangeEvent): void => {
     if (event.state === 'connected') this.retryFailed();
