@@ -15,7 +15,7 @@
 //    then lets the server through and checks the watch reports a write.
 //
 //   npm run bench -- hostile                 connect and signals, 20 connect repetitions, 10 signal repetitions per state
-//   node bench/hostile.mjs --reps 20 --signal-reps 10 --only connect|signals|sessions --sessions 500
+//   node bench/hostile.mjs --reps 20 --signal-reps 10 --only connect|signals|sessions --sessions 500 --stop-signal SIGINT
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,13 +32,14 @@ const quantile = (values, q) => {
 };
 
 function parseArgs(argv) {
-  const options = { reps: 20, signalReps: 10, sessions: 500, only: undefined };
+  const options = { reps: 20, signalReps: 10, sessions: 500, only: undefined, stopSignal: 'SIGTERM' };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     if (flag === '--reps') options.reps = Number(argv[++i]);
     else if (flag === '--signal-reps') options.signalReps = Number(argv[++i]);
     else if (flag === '--sessions') options.sessions = Number(argv[++i]);
     else if (flag === '--only') options.only = argv[++i];
+    else if (flag === '--stop-signal') options.stopSignal = argv[++i];
     else throw new Error(`hostile: unknown option ${flag}`);
   }
   return options;
@@ -77,7 +78,8 @@ async function connectBench(healthy, reps) {
   return rows;
 }
 
-/** Starts the CLI, brings it into a state, sends SIGTERM, returns the ms until it exited and its code. */
+/** Starts the CLI, brings it into a state, sends the stop signal (SIGTERM unless --stop-signal), returns the ms until it exited and its code. */
+let stopSignal = 'SIGTERM';
 async function timeSigterm(args, env, enterState) {
   const cli = new CliProcess(args, env);
   let cleanup;
@@ -94,7 +96,7 @@ async function timeSigterm(args, env, enterState) {
     return { ms: NaN, code: await cli.exited, error: `exited early: ${cli.stderr.join(' | ')}` };
   }
   const started = performance.now();
-  cli.signal('SIGTERM');
+  cli.signal(stopSignal);
   const killer = setTimeout(() => cli.signal('SIGKILL'), 20_000);
   const code = await cli.exited;
   const ms = performance.now() - started;
@@ -332,8 +334,9 @@ export async function main(argv) {
       }
     }
     if (options.only !== 'connect' && options.only !== 'sessions') {
+      stopSignal = options.stopSignal;
       const rows = await signalBench(ensemble.connectString, options.signalReps);
-      console.log(`\nSIGTERM to exit, per state (${options.signalReps} runs each; goal ≤ 200 ms)`);
+      console.log(`\n${stopSignal} to exit, per state (${options.signalReps} runs each; goal ≤ 200 ms)`);
       console.log('| state | p50 | max | exit codes |\n|---|---|---|---|');
       for (const r of rows) {
         console.log(`| ${r.state} | ${r.p50.toFixed(0)} ms | ${r.max.toFixed(0)} ms | ${r.codes} |${r.errors.length ? ` ${r.errors.length} not measured: ${r.errors[0]}` : ''}`);
