@@ -27,3 +27,12 @@ try {
   console.error('npm test: the ACL tests need python3-kazoo: `sudo apt-get install -y python3-kazoo` (or run scripts/install-zookeeper.sh --test-tools)');
   process.exit(1);
 }
+// The completion tests run the zsh and fish scripts in those shells.
+for (const shell of ['zsh', 'fish']) {
+  try {
+    execFileSync(shell, ['-c', 'true'], { stdio: 'ignore' });
+  } catch {
+    console.error(`npm test: the completion tests need ${shell}: \`sudo apt-get install -y ${shell}\` (or run scripts/install-zookeeper.sh --test-tools)`);
+    process.exit(1);
+  }
+}

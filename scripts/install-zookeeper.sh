@@ -4,8 +4,8 @@
 # With --test-tools it also installs what the test suite uses besides ZooKeeper: openssl (throwaway TLS
 # certificates), python3-kazoo (an independent client for the ACL tests, and kazoo's recipes for the interop
 # tests), Apache Curator 5.4 (libcurator-recipes-java, libcurator-discovery-java: the Curator interop tests, run
-# with the JDK's `java File.java`) and promtool (Debian's prometheus package: validates the --http /metrics
-# exposition).
+# with the JDK's `java File.java`), promtool (Debian's prometheus package: validates the --http /metrics
+# exposition), and zsh and fish (the completion scripts are run in their shells).
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -16,6 +16,8 @@ if [ "${1:-}" = "--test-tools" ]; then
   [ -f /usr/share/java/curator-recipes.jar ] || missing+=(libcurator-recipes-java)
   [ -f /usr/share/java/curator-x-discovery.jar ] || missing+=(libcurator-discovery-java)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+  command -v fish >/dev/null 2>&1 || missing+=(fish)
   if [ "${#missing[@]}" -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1; then
       $SUDO apt-get update

@@ -218,4 +218,28 @@ describe('completion scripts', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     for (const name of ['zsh', 'fish']) expect((await runCli(['completion', name])).stdout).toContain('completion complete --');
   });
+
+  it('zsh and fish: the printed scripts, run in their shells, complete subcommands and a znode path (no space after it in zsh)', async () => {
+    const p = uniquePath('compl-zf');
+    const c = await newClient();
+    await c.create(p);
+    await c.create(`${p}/only-child`);
+    const bin = join(scratch, 'bin');
+    await exec('mkdir', ['-p', bin]);
+    writeFileSync(join(bin, 'zk-coord'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, ZK_COORD_SERVER: zkConnect() };
+    // fish completes a command line as typed (complete -C), through the script's function.
+    const fish = async (line: string): Promise<string[]> =>
+      (await exec('fish', ['-c', `zk-coord completion fish | source; complete -C ${JSON.stringify(line)}`], { env })).stdout.trim().split('\n');
+    expect(await fish('zk-coord con')).toEqual(['config']);
+    expect(await fish('zk-coord config ')).toEqual(expect.arrayContaining(['get', 'set', 'watch', 'rm']));
+    expect(await fish(`zk-coord config get ${p}/on`)).toEqual([`${p}/only-child`]);
+    // zsh: the completion function outside a widget, with compadd recorded (its words and CURRENT as zle sets them).
+    const zsh = async (words: string[]): Promise<string> => {
+      const script = `compdef() { :; }; compadd() { print -r -- "compadd $*"; }; source <(zk-coord completion zsh); words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _zk_coord_complete`;
+      return (await exec('zsh', ['-c', script], { env })).stdout.trim();
+    };
+    expect(await zsh(['zk-coord', 'con'])).toBe('compadd -- config');
+    expect(await zsh(['zk-coord', 'config', 'get', `${p}/on`])).toBe(`compadd -Q -S  -- ${p}/only-child`);
+  });
 });
