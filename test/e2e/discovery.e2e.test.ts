@@ -259,6 +259,36 @@ describe('discover --watch', () => {
       await proxy.stop();
     }
   });
+
+  it('keeps its session through a short disconnection: what changed meanwhile arrives once, no resync, no new session', async () => {
+    const proxy = await new FaultProxy(Number(zkConnect().split(':')[1])).start();
+    try {
+      const base = uniquePath('services');
+      const c = await newClient();
+      await c.mkdirp(`${base}/api`);
+      const data = (id: string): Buffer => Buffer.from(JSON.stringify({ name: 'api', id, address: '127.0.0.1', port: 1, serviceType: 'DYNAMIC' }));
+      await c.create(`${base}/api/a`, data('a'), 'ephemeral');
+      const watch = start(['--session-timeout', '8000', 'discover', 'api', '--base', base, '--watch', '-o', 'json'], { server: proxy.connectString });
+      await watch.waitForLine(/"event":"initial"/);
+      // Cut well inside the 8 s session: the client reconnects with the same session and its watches.
+      proxy.setMode('refuse');
+      await watch.waitForLine(/connection to .* lost/, 10_000, 'stderr');
+      await c.create(`${base}/api/b`, data('b'), 'ephemeral');
+      proxy.setMode('pass');
+      const joined = JSON.parse(await watch.waitForLine(/"event":"joined"/, 15_000)) as { id: string; resync?: boolean };
+      expect(joined.id).toBe('b');
+      expect(joined.resync).not.toBe(true);
+      await sleep(500);
+      expect(watch.stdout.filter((l) => l.includes('"event":"joined"'))).toHaveLength(1);
+      expect(watch.stdout.filter((l) => l.includes('"event":"left"'))).toEqual([]);
+      expect(watch.stderr.join('\n')).not.toMatch(/building a new session/);
+      // Still live after it: a later leave is reported.
+      await c.remove(`${base}/api/a`);
+      expect(JSON.parse(await watch.waitForLine(/"event":"left"/, 10_000))).toMatchObject({ id: 'a' });
+    } finally {
+      await proxy.stop();
+    }
+  });
 });
 
 describe('register under faults', () => {
