@@ -233,12 +233,25 @@ export class HookRunner {
     this.queue = this.queue.then(async () => {
       this.pending -= 1;
       if (this.stopped) return;
-      const child = new SupervisedChild({ shell: this.command }, { env: { ...this.baseEnv, ...env }, noStdin: true, cleanupGraceMs: this.cleanupGraceMs });
-      this.current = child;
-      const status = await child.exited;
-      this.current = undefined;
+      let status: number;
+      try {
+        const child = new SupervisedChild({ shell: this.command }, { env: { ...this.baseEnv, ...env }, noStdin: true, cleanupGraceMs: this.cleanupGraceMs });
+        this.current = child;
+        status = await child.exited;
+      } catch {
+        // spawn throws at once for an environment it cannot pass (a value with a NUL byte, E2BIG): that
+        // event's hook fails like a command that could not run; the queue goes on.
+        status = 126;
+      } finally {
+        this.current = undefined;
+      }
       if (status !== 0 && !this.stopped) this.onFailure(status);
     });
+  }
+
+  /** Resolves once every hook queued so far has run. */
+  idle(): Promise<void> {
+    return this.queue;
   }
 
   /**

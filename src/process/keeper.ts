@@ -33,6 +33,13 @@ my $deadline_ms = shift @ARGV;
 my $cleanup_ms = shift @ARGV;
 my $first_until_ms = shift @ARGV;
 my $original = getpgrp();
+# Handlers before setpgid: from then on signals to the group reach the keeper, which must survive them to
+# report the command's status (a stop right after the spawn is resent by zk-coord as soon as the group
+# exists). A stop signal that comes before the fork is remembered: the command is then never started.
+my %stop_number = (HUP => 1, INT => 2, QUIT => 3, TERM => 15);
+my $stopped_by;
+$SIG{$_} = sub { $stopped_by //= $_[0] } for keys %stop_number;
+$SIG{$_} = sub {} for qw(CHLD USR1 USR2 ALRM WINCH);
 setpgid(0, 0);
 # Perl's own start-up may have used what was left of the margin (a starved machine): then never start it.
 if ($deadline_ms > 0 && $first_until_ms > 0 && $first_until_ms / 1000 <= time()) {
@@ -44,16 +51,23 @@ if (-t STDIN) {
   local $SIG{TTOU} = 'IGNORE';
   $tty = 1 if tcgetpgrp(0) == $original && tcsetpgrp(0, $$);
 }
+if (defined $stopped_by) {
+  if ($tty) { local $SIG{TTOU} = 'IGNORE'; tcsetpgrp(0, $original); }
+  _exit(128 + $stop_number{$stopped_by});
+}
 my $pid = fork();
 if (!defined $pid) { print STDERR "zk-coord: cannot fork: $!\n"; _exit(126); }
 if ($pid == 0) {
+  # The command's own dispositions (exec resets caught signals anyway); a stop caught between the fork and
+  # here is honoured, one after it now acts as it would on the command.
+  $SIG{$_} = 'DEFAULT' for keys %stop_number, qw(CHLD USR1 USR2 ALRM WINCH);
+  _exit(128 + $stop_number{$stopped_by}) if defined $stopped_by;
   POSIX::close(3);
   { no warnings 'exec'; exec { $ARGV[0] } @ARGV; }
   my $missing = $!{ENOENT};
   print STDERR "zk-coord: could not run $ARGV[0]: $!\n";
   _exit($missing ? 127 : 126);
 }
-$SIG{$_} = sub {} for qw(INT TERM HUP QUIT CHLD USR1 USR2 ALRM WINCH);
 open(my $lifeline, '<&=', 3) or do { kill 'KILL', -$$; _exit(126); };
 # The deadline a renewal line asks for (epoch ms), never later than the relative deadline from now.
 sub renewed {

@@ -111,22 +111,21 @@ describe.each(RECIPES)('%s: zk-coord killed with SIGKILL', (recipe) => {
 });
 
 /** The other supervised commands: register, config set -e with a command, config watch --exec (a running hook). */
-const OTHER_SUPERVISED: [string, (path: string, cmd: string) => string[], RegExp][] = [
-  ['register', (path, cmd) => ['register', 'api', '--base', path, '--port', '8080', '--exec', cmd], /registered|instance/],
-  ['config set -e -- cmd', (path, cmd) => ['config', 'set', '-e', `${path}-node`, 'v', '-p', '--', 'sh', '-c', cmd], /holding/],
-  ['config watch --exec', (path, cmd) => ['config', 'watch', path, '--exec', cmd], /^initial|watching/],
+/** Each with its exit after SIGTERM: a holder's is its command's (143), config watch's own is 0. */
+const OTHER_SUPERVISED: [string, (path: string, cmd: string) => string[], number][] = [
+  ['register', (path, cmd) => ['register', 'api', '--base', path, '--port', '8080', '--exec', cmd], 143],
+  ['config set -e -- cmd', (path, cmd) => ['config', 'set', '-e', `${path}-node`, 'v', '-p', '--', 'sh', '-c', cmd], 143],
+  ['config watch --exec', (path, cmd) => ['config', 'watch', path, '--exec', cmd], 0],
 ];
 
-describe.each(OTHER_SUPERVISED)('%s: the whole command tree dies with it', (_name, argv) => {
+describe.each(OTHER_SUPERVISED)('%s: the whole command tree dies with it', (_name, argv, stoppedCode) => {
   it('SIGTERM stops the command and what it started in the background; SIGKILL of zk-coord takes the group within 1 s', async () => {
     const a = marker();
     const b = marker();
     const run = start(argv(uniquePath('group'), `sleep ${a} & sleep ${b}; wait`));
     await waitFor(() => alive(a).length === 1 && alive(b).length === 1, 10_000, 'both grandchildren');
     run.signal('SIGTERM');
-    const code = await run.exited;
-    // register and config set -e end with their command's status (SIGTERM: 143); config watch itself ends cleanly.
-    expect([0, 143]).toContain(code);
+    expect(await run.exited).toBe(stoppedCode);
     expect(alive(a)).toEqual([]);
     expect(alive(b)).toEqual([]);
 
@@ -168,11 +167,12 @@ describe.each(RECIPES.flatMap((recipe) => (['refuse', 'blackhole'] as const).map
   it('SIGTERM while cut off says the node stays until expiry and exits 7, never "released"', async () => {
     const cut = await proxy();
     const path = uniquePath(`stuck-${recipe}`);
-    const run = start(['--session-timeout', '4000', '-o', 'json', ...argsFor(recipe, path, [])], cut.connectString);
+    // 8 s: the SIGTERM must come before the hold is given up (suspension + T/4), even on a loaded machine.
+    const run = start(['--session-timeout', '8000', '-o', 'json', ...argsFor(recipe, path, [])], cut.connectString);
     await run.waitForLine(HELD_EVENT[recipe]);
     // Refused: the socket closes at once. Blackholed: silence, noticed a quarter of the timeout later.
     cut.setMode(mode);
-    await run.waitForLine(/connection to .* lost/, 5000, 'stderr');
+    await run.waitForLine(/connection to .* lost/, 8000, 'stderr');
     run.signal('SIGTERM');
     expect(await run.exited).toBe(7);
     const stderr = run.stderr.join('\n');
@@ -211,7 +211,7 @@ describe('elect re-campaigns after a loss', () => {
     const enteredAt = Date.now();
     await waitFor(() => run.stdout.filter((l) => l.includes('"event":"elected"')).length === 2, 3000, 'elected again');
     // Not after the old session's 8 s expiry: its node was deleted, not followed.
-    expect(Date.now() - enteredAt).toBeLessThan(1000);
+    expect(Date.now() - enteredAt).toBeLessThan(2000);
     expect(run.stderr.join('\n')).not.toMatch(/following solo/);
   });
 });

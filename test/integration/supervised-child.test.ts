@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { HookRunner, SupervisedChild } from '../../src/process/child.js';
+import { KEEPER_SCRIPT } from '../../src/process/keeper.js';
 
 /** The supervisor's stop paths with real processes (the Perl keeper and shell commands), no ZooKeeper needed. */
 describe('SupervisedChild', () => {
@@ -9,9 +11,35 @@ describe('SupervisedChild', () => {
       const child = new SupervisedChild({ shell: "trap 'exit 3' TERM; sleep 30 & wait" }, { env: process.env, cleanupGraceMs: 0 });
       // At once: perl has not reached setpgid yet, so the group does not exist (ESRCH).
       const status = await child.terminate(8000);
-      // 3: the trap ran; 143: the SIGTERM came before the shell set its trap. Never 137 after the 8 s grace.
+      // 3: the trap ran; 143: the SIGTERM came before the command was started (the keeper then never starts
+      // it) or before the shell set its trap. Never 137, the SIGKILL after the 8 s grace.
       expect([3, 143]).toContain(status);
       expect(Date.now() - started).toBeLessThan(6000);
+    }
+  });
+});
+
+describe('the keeper', () => {
+  it('never dies of a stop signal to its group, at any moment after the spawn: it reports the command\'s own status', async () => {
+    // Signalled every 2 ms from the spawn on. Killed by it, the keeper would leave the command running without
+    // its lifeline; it must exit by itself: 143 when the stop came before the command started (never started),
+    // 3 when the command's trap ran.
+    for (let i = 0; i < 8; i += 1) {
+      const keeper = spawn('perl', ['-e', KEEPER_SCRIPT, '0', '0', '0', '/bin/sh', '-c', "trap 'exit 3' TERM; while :; do sleep 0.01; done"], {
+        stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+      });
+      const pid = keeper.pid!;
+      const pelt = setInterval(() => {
+        try {
+          process.kill(-pid, 'SIGTERM');
+        } catch {
+          // No group yet (before the keeper's setpgid), or none any more.
+        }
+      }, 2);
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => keeper.on('exit', (c, s) => resolve([c, s])));
+      clearInterval(pelt);
+      expect(signal).toBeNull();
+      expect([3, 143]).toContain(code);
     }
   });
 });
@@ -29,5 +57,16 @@ describe('HookRunner (config watch --exec)', () => {
     expect(Date.now() - started).toBeLessThan(6000);
     // A hook stopped by us is no failure to report.
     expect(failures).toEqual([]);
+  });
+
+  it('a hook that cannot even be spawned (a NUL byte in its environment) fails alone; the next one runs', async () => {
+    const failures: number[] = [];
+    const hooks = new HookRunner('test "$ZK_COORD_EVENT" = next', process.env, (status) => failures.push(status), 0);
+    hooks.run({ ZK_COORD_EVENT: 'bad', ZK_COORD_VALUE: 'a\u0000b' });
+    hooks.run({ ZK_COORD_EVENT: 'next' });
+    hooks.run({ ZK_COORD_EVENT: 'other' });
+    await hooks.idle();
+    expect(failures).toEqual([126, 1]);
+    expect(await hooks.stop('SIGTERM', 1000)).toBe(0);
   });
 });

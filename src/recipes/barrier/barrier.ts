@@ -6,8 +6,9 @@
  * round opens the next one at once (Curator: code reading, see the README). Here the gate is open for a
  * member only if `ready` was created after the member's node (its czxid is greater): a zxid orders every
  * write, so a `ready` from an earlier round never counts. A round is the members that arrived since the
- * current `ready`; when `count` of them are present, one of them replaces `ready` (delete at its version and
- * create, in one transaction: exactly one of several concurrent openers wins) and the new `ready` stores the
+ * current `ready`; when `count` of them are present, one of them replaces `ready` (delete and create in one
+ * transaction that also bumps the barrier node's data version: exactly one of several concurrent openers
+ * wins, see `open`) and the new `ready` stores the
  * czxid of the one it replaced, which bounds the round for the leave. `ready` is never deleted, so a member
  * that has not yet looked cannot miss its opening.
  */
@@ -181,9 +182,23 @@ export class BarrierMember {
     }
   }
 
-  /** Creates (or replaces) `ready`; a concurrent opener winning is success too. */
+  /**
+   * Creates (or replaces) `ready`; a concurrent opener winning is success too. A replaced `ready` cannot be
+   * told apart by its version (every `ready` is created at version 0: a second opener's delete at the stale
+   * version would delete the first opener's new one), so a replacement also bumps the barrier node's own data
+   * version, which only ever grows: of two openers of one round exactly one transaction succeeds. That version
+   * is read before `ready` is read again, so an opener that came in between is seen one way or the other.
+   */
   private async open(stale: ReadyState | undefined, round: ReadonlyArray<{ node: string }>): Promise<void> {
     const readyPath = joinPath(this.path, READY);
+    let barrier: { data: Buffer; version: number } | undefined;
+    if (stale) {
+      const { data, stat } = await this.client.getData(this.path);
+      barrier = { data, version: stat.version };
+      const now = await this.readReady();
+      // Replaced since we looked: that opening is the one (our caller reads it again).
+      if (!now || now.czxid !== stale.czxid) return;
+    }
     // The round goes into `ready`: members without a command leave as soon as they pass, so a late reader
     // of the children would miss them.
     const members = round.flatMap((m) => {
@@ -192,8 +207,14 @@ export class BarrierMember {
     });
     const data = Buffer.from(JSON.stringify({ previous: (stale?.czxid ?? 0n).toString(), by: this.node, members }));
     try {
-      if (!stale) await this.client.create(readyPath, data);
-      else await multi(this.client, [{ type: 'delete', path: readyPath, version: stale.version }, { type: 'create', path: readyPath, data }]);
+      if (!stale || !barrier) await this.client.create(readyPath, data);
+      else {
+        await multi(this.client, [
+          { type: 'setData', path: this.path, data: barrier.data, version: barrier.version },
+          { type: 'delete', path: readyPath, version: stale.version },
+          { type: 'create', path: readyPath, data },
+        ]);
+      }
     } catch (error) {
       if (!(error instanceof NodeExistsError) && !(error instanceof MultiOpError)) throw error;
     }
