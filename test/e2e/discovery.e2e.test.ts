@@ -4,6 +4,7 @@ import { FaultProxy } from '../harness/fault-proxy.js';
 import { closeClients, newClient, sleep, uniquePath, waitFor, zkConnect } from '../harness/zk.js';
 import { zkCli } from '../harness/zkcli.js';
 import { README_EXAMPLE, SPRING_CLOUD_REGISTRATION } from '../fixtures/curator-instances.js';
+import type { ZkClient } from '../../src/zk/index.js';
 
 const running: CliRun[] = [];
 function start(args: string[], options: { server?: string } = {}): CliRun {
@@ -191,6 +192,16 @@ describe('register and discover', () => {
   });
 });
 
+/** A service `api` under a fresh base with one instance, `a`, and how to make the data of another. */
+async function serviceWithOneInstance(): Promise<{ base: string; c: ZkClient; data: (id: string) => Buffer }> {
+  const base = uniquePath('services');
+  const c = await newClient();
+  await c.mkdirp(`${base}/api`);
+  const data = (id: string): Buffer => Buffer.from(JSON.stringify({ name: 'api', id, address: '127.0.0.1', port: 1, serviceType: 'DYNAMIC' }));
+  await c.create(`${base}/api/a`, data('a'), 'ephemeral');
+  return { base, c, data };
+}
+
 describe('discover --watch', () => {
   it('20 joins and leaves in a burst: every event is consistent and the final set printed equals the real one', async () => {
     const base = uniquePath('services');
@@ -240,11 +251,7 @@ describe('discover --watch', () => {
   it('survives a lost session and reports what changed meanwhile', async () => {
     const proxy = await new FaultProxy(Number(zkConnect().split(':')[1])).start();
     try {
-      const base = uniquePath('services');
-      const c = await newClient();
-      await c.mkdirp(`${base}/api`);
-      const data = (id: string): Buffer => Buffer.from(JSON.stringify({ name: 'api', id, address: '127.0.0.1', port: 1, serviceType: 'DYNAMIC' }));
-      await c.create(`${base}/api/a`, data('a'), 'ephemeral');
+      const { base, c, data } = await serviceWithOneInstance();
       const watch = start(['--session-timeout', '2000', 'discover', 'api', '--base', base, '--watch', '-o', 'json'], { server: proxy.connectString });
       await watch.waitForLine(/"event":"initial"/);
       proxy.setMode('blackhole');
@@ -263,11 +270,7 @@ describe('discover --watch', () => {
   it('keeps its session through a short disconnection: what changed meanwhile arrives once, no resync, no new session', async () => {
     const proxy = await new FaultProxy(Number(zkConnect().split(':')[1])).start();
     try {
-      const base = uniquePath('services');
-      const c = await newClient();
-      await c.mkdirp(`${base}/api`);
-      const data = (id: string): Buffer => Buffer.from(JSON.stringify({ name: 'api', id, address: '127.0.0.1', port: 1, serviceType: 'DYNAMIC' }));
-      await c.create(`${base}/api/a`, data('a'), 'ephemeral');
+      const { base, c, data } = await serviceWithOneInstance();
       const watch = start(['--session-timeout', '8000', 'discover', 'api', '--base', base, '--watch', '-o', 'json'], { server: proxy.connectString });
       await watch.waitForLine(/"event":"initial"/);
       // Cut well inside the 8 s session: the client reconnects with the same session and its watches.

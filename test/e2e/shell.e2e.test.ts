@@ -191,15 +191,21 @@ describe('shell output matches zkCli on the same nodes', () => {
   }, 90_000);
 });
 
+/** A node with one child to complete into, and `zk-coord` on a PATH of its own (as an installed one would be). */
+async function completionFixture(name: string): Promise<{ p: string; bin: string }> {
+  const p = uniquePath(name);
+  const c = await newClient();
+  await c.create(p);
+  await c.create(`${p}/only-child`);
+  const bin = join(scratch, 'bin');
+  await exec('mkdir', ['-p', bin]);
+  writeFileSync(join(bin, 'zk-coord'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, { mode: 0o755 });
+  return { p, bin };
+}
+
 describe('completion scripts', () => {
   it('bash: completes subcommands and a znode path from COMP_WORDS; nothing, at once, when no server answers', async () => {
-    const p = uniquePath('compl');
-    const c = await newClient();
-    await c.create(p);
-    await c.create(`${p}/only-child`);
-    const bin = join(scratch, 'bin');
-    await exec('mkdir', ['-p', bin]);
-    writeFileSync(join(bin, 'zk-coord'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, { mode: 0o755 });
+    const { p, bin } = await completionFixture('compl');
     const complete = async (words: string[], server = zkConnect()): Promise<string> => {
       const script = `source <(zk-coord completion bash); COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _zk_coord_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
       const { stdout } = await exec('bash', ['-c', script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ZK_COORD_SERVER: server } });
@@ -220,13 +226,7 @@ describe('completion scripts', () => {
   });
 
   it('zsh and fish: the printed scripts, run in their shells, complete subcommands and a znode path (no space after it in zsh)', async () => {
-    const p = uniquePath('compl-zf');
-    const c = await newClient();
-    await c.create(p);
-    await c.create(`${p}/only-child`);
-    const bin = join(scratch, 'bin');
-    await exec('mkdir', ['-p', bin]);
-    writeFileSync(join(bin, 'zk-coord'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, { mode: 0o755 });
+    const { p, bin } = await completionFixture('compl-zf');
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, ZK_COORD_SERVER: zkConnect() };
     // fish completes a command line as typed (complete -C), through the script's function.
     const fish = async (line: string): Promise<string[]> =>
