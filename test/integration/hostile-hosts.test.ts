@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectFailedError, ZkClient } from '../../src/zk/index.js';
 import { FakeServer, MISBEHAVIOURS, type Misbehaviour } from '../harness/fake-servers.js';
-import { zkConnect } from '../harness/zk.js';
+import { proxyToServer, stopProxies } from '../harness/fault-proxy.js';
+import { waitFor, zkConnect } from '../harness/zk.js';
 
 const fakes = new Map<Misbehaviour, FakeServer>();
 
@@ -59,6 +60,34 @@ describe('hostile hosts in the connection string', () => {
       }
     });
   }
+
+  it('on a reconnect too, a silent host costs only its share: the session survives a cut of the healthy one', async () => {
+    const proxy = await proxyToServer();
+    try {
+      const states: string[] = [];
+      const client = await ZkClient.connect({ connectString: `${address('silent')},${proxy.connectString}`, sessionTimeoutMs: 4000, connectTimeoutMs: 6000 });
+      try {
+        client.on('state', (e) => states.push(e.state));
+        const session = client.sessionIdHex;
+        expect(client.server).toBe(proxy.connectString);
+        // Cut the healthy host: the reconnect goes through the silent one (a share of 4000 / 2 ms at most).
+        proxy.setMode('refuse');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        proxy.setMode('pass');
+        const started = Date.now();
+        await waitFor(() => client.state === 'connected' || undefined, 4000, 'reconnected');
+        expect(Date.now() - started).toBeLessThan(3500);
+        expect(client.sessionIdHex).toBe(session);
+        expect(states).toContain('suspended');
+        expect(states).not.toContain('lost');
+        await client.exists('/');
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await stopProxies();
+    }
+  });
 
   it('names each misbehaviour when every host misbehaves', async () => {
     const hosts = MISBEHAVIOURS.map(address);
