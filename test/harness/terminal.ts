@@ -17,12 +17,17 @@ const terminals = new Set<number>();
  */
 export function inTerminal(args: string[], options: { columns?: number; env?: NodeJS.ProcessEnv; stdoutFile?: string } = {}): Terminal {
   const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
-  const quoted = [process.execPath, BIN, ...args].map(quote).join(' ') + (options.stdoutFile ? ` > ${quote(options.stdoutFile)}` : '');
+  // `exec`: zk-coord must be the terminal's foreground group alone, as when an interactive shell starts it.
+  // `script` runs the line with $SHELL; dash (SHELL=/bin/sh, as some CI runners set) does not exec the last
+  // command by itself, so it stayed in the foreground group, got the Ctrl+C too and exited 130 after
+  // zk-coord's own 0.
+  const quoted = `exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}${options.stdoutFile ? ` > ${quote(options.stdoutFile)}` : ''}`;
   // A pty made by `script` has no size until one is set; a real terminal has one.
   const columns = options.columns ?? 100;
   const command = columns > 0 ? `stty cols ${columns} rows 30; ${quoted}` : quoted;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    env: { ...process.env, ZK_COORD_SERVER: zkConnect(), NO_COLOR: '1', TERM: 'xterm', ...options.env },
+    // One shell for the line, whatever $SHELL the machine has.
+    env: { ...process.env, SHELL: '/bin/sh', ZK_COORD_SERVER: zkConnect(), NO_COLOR: '1', TERM: 'xterm', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
