@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimLowestFreeId } from '../../src/recipes/claim/claim.js';
 import { SequentialContender } from '../../src/recipes/contenders/contenders.js';
+import { registerInstance } from '../../src/recipes/discovery/registration.js';
+import { buildInstance } from '../../src/recipes/discovery/service-instance.js';
 import { TakenError, WaitTimeoutError } from '../../src/recipes/errors.js';
 import { ZkClient } from '../../src/zk/index.js';
 import { FaultProxy } from '../../src/server/fault-proxy.js';
@@ -51,6 +53,49 @@ describe('claimLowestFreeId', () => {
     } finally {
       await proxy.stop();
     }
+  });
+});
+
+/**
+ * `client`, except that its first `times` creates under `parent` find the parent deleted by another session
+ * just before: what the server's container reaper does to an empty Curator parent between our mkdirp and our
+ * create, made certain instead of once in a while.
+ */
+function parentReapedBeforeCreate(client: ZkClient, other: ZkClient, parent: string, times: number): ZkClient & { reaped: number } {
+  let reaped = 0;
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === 'reaped') return reaped;
+      if (property === 'create') {
+        return async (path: string, ...rest: unknown[]) => {
+          if (path.startsWith(`${parent}/`) && reaped < times) {
+            reaped += 1;
+            await other.remove(parent);
+          }
+          return (target.create as (...args: unknown[]) => Promise<string>)(path, ...rest);
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as ZkClient & { reaped: number };
+}
+
+describe('a parent deleted between our mkdirp and our create (an empty Curator container, reaped)', () => {
+  it('a contender makes it again and enters; so does a registration', async () => {
+    const other = await newClient();
+    const parent = uniquePath('reaped-lock');
+    const c = parentReapedBeforeCreate(await newClient(), other, parent, 3);
+    const node = await new SequentialContender(c, { parent, role: 'exclusive', data: Buffer.from('x') }).enter();
+    expect(c.reaped).toBe(3);
+    expect((await other.getChildren(parent)).children).toEqual([node.name]);
+
+    const base = uniquePath('reaped-services');
+    const r = parentReapedBeforeCreate(await newClient(), other, `${base}/api`, 2);
+    const { path } = await registerInstance(r, { base, instance: buildInstance({ name: 'api', id: 'i1', address: '127.0.0.1', port: 80 }) });
+    expect(r.reaped).toBe(2);
+    expect(path).toBe(`${base}/api/i1`);
+    expect((await other.exists(path))?.ephemeralOwner).toBe(r.sessionId);
   });
 });
 

@@ -4,6 +4,7 @@ import type { Acl } from '../../zk/acl.js';
 import { ConventionConflictError, OwnershipLostError } from '../errors.js';
 import { CONVENTIONS, ZK_COORD, contenderNode, conventionOf, conventionsPresent, isReader, resolveConvention, type Convention, type ConventionChoice, type ContenderNode, type ContenderRole } from './conventions.js';
 import { removeIfOwned } from '../ownership.js';
+import { withParent } from '../parents.js';
 import { Wakeup } from '../wakeup.js';
 import { ChildrenWatch } from '../watch/children-watch.js';
 
@@ -122,9 +123,12 @@ export class SequentialContender {
    * the convention from the contenders present. After a ConnectionLoss the create may have landed: the uuid
    * finds it again, so there is never an orphan or a second node of ours (Curator's protected nodes; kazoo too).
    */
-  async enter(): Promise<ContenderNode> {
-    const { parent, data, acl, parentAcl, role } = this.options;
-    await this.client.mkdirp(parent, Buffer.alloc(0), parentAcl);
+  enter(): Promise<ContenderNode> {
+    return withParent(this.client, this.options.parent, this.options.parentAcl, () => this.enterUnder());
+  }
+
+  private async enterUnder(): Promise<ContenderNode> {
+    const { parent, data, acl, role } = this.options;
     const { children } = await this.client.getChildren(parent);
     const choice = this.options.compat ?? { conventions: CONVENTIONS };
     // Our own stale nodes (an earlier session) never decide: find them under every convention allowed.

@@ -1,5 +1,6 @@
 import { NodeExistsError, hex, joinPath, type Acl, type Stat, type ZkClient } from '../../zk/index.js';
 import { tryCreateEphemeral } from '../ownership.js';
+import { withParent } from '../parents.js';
 import { Wakeup } from '../wakeup.js';
 import { serializeInstance, type ServiceInstance } from './service-instance.js';
 
@@ -50,7 +51,10 @@ export async function registerInstance(client: ZkClient, options: RegisterOption
   const path = joinPath(parent, instance.id);
   const previous = new Set(options.previousSessions ?? []);
   const data = serializeInstance(instance);
-  await client.mkdirp(parent, Buffer.alloc(0), options.parentAcl);
+  return withParent(client, parent, options.parentAcl, () => createInstance(client, path, data, previous, options));
+}
+
+async function createInstance(client: ZkClient, path: string, data: Buffer, previous: ReadonlySet<bigint>, options: RegisterOptions): Promise<{ path: string; stat: Stat }> {
   const gone = new Wakeup();
   for (;;) {
     const result = await tryCreateEphemeral(client, path, data, { identifyHolder: true, acl: options.acl });
