@@ -142,9 +142,19 @@ export class SupervisedChild {
     if (this.groupGone || this.pid === undefined) return;
     if (this.signalGroup(signal)) return;
     // ESRCH with the keeper alive: perl has not reached its setpgid yet (a stop right after the spawn), so the
-    // group does not exist and the signal would be lost — the command would start and meet only the SIGKILL
-    // after --grace. Send it once the group exists (checked every 5 ms, for at most a second).
-    if (this.keeperRuns && !this.statusKnown && processExists(this.pid)) this.signalWhenGrouped(signal, 200);
+    // group does not exist and a group signal would be lost — the command would start and meet only the
+    // SIGKILL after --grace. Then the keeper alone exists: signal it. Before its handlers it dies of it; after
+    // them it remembers the stop and never starts the command. Should it have forked in between, the group
+    // exists by then: send it there too (every 5 ms, for at most a second). A loaded CI machine once took
+    // over a second to bring perl to its setpgid, which a retry alone did not cover.
+    if (this.keeperRuns && !this.statusKnown && processExists(this.pid)) {
+      try {
+        process.kill(this.pid, signal);
+      } catch {
+        // gone meanwhile: its exit is reported anyway
+      }
+      this.signalWhenGrouped(signal, 200);
+    }
   }
 
   private signalGroup(signal: NodeJS.Signals): boolean {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HookRunner, SupervisedChild } from '../../src/process/child.js';
 import { KEEPER_SCRIPT } from '../../src/process/keeper.js';
 
@@ -15,6 +18,26 @@ describe('SupervisedChild', () => {
       // it) or before the shell set its trap. Never 137, the SIGKILL after the 8 s grace.
       expect([3, 143]).toContain(status);
       expect(Date.now() - started).toBeLessThan(6000);
+    }
+  });
+
+  it('a stop while perl is still starting (over a second, as on a loaded machine) ends it at once: the command never starts', async () => {
+    // PERL5OPT loads a module that sleeps 1.5 s before the keeper's first line: no handler, no group yet.
+    const lib = mkdtempSync(join(tmpdir(), 'zk-coord-slow-perl-'));
+    try {
+      writeFileSync(join(lib, 'ZkCoordSlowStart.pm'), 'package ZkCoordSlowStart; select(undef, undef, undef, 1.5); 1;\n');
+      const marker = join(lib, 'started');
+      const env = { ...process.env, PERL5LIB: lib, PERL5OPT: '-MZkCoordSlowStart' };
+      const started = Date.now();
+      const child = new SupervisedChild({ shell: `touch '${marker}'; sleep 30` }, { env, cleanupGraceMs: 0 });
+      const status = await child.terminate(8000);
+      // Killed by the SIGTERM itself (143), long before the SIGKILL after the 8 s grace (137).
+      expect(status).toBe(143);
+      expect(Date.now() - started).toBeLessThan(6000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      rmSync(lib, { recursive: true, force: true });
     }
   });
 });
