@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { constants } from 'node:os';
-import type { TransitionHooks } from '../hold/hooks.js';
+import type { HookResult, TransitionHooks } from '../hold/hooks.js';
 import type { HolderStatus } from '../hold/status.js';
 import type { ChildCommand } from '../process/child.js';
 import { escapeControl } from '../output/escape.js';
@@ -51,6 +51,21 @@ export function addElectionOptions(command: Command): Command {
     .addOption(new Option('--hook-timeout <duration>', "past this, a hook's process group is killed (bare number: seconds)").argParser(parseSeconds).default(10_000, '10s'));
 }
 
+function describeHookResult(r: HookResult): string {
+  switch (r.ended) {
+    case 'timeout':
+      return `--${r.hook} took longer than its timeout: its process group was killed`;
+    case 'deadline':
+      return `--${r.hook} still ran at the demotion deadline (after it the session may expire and another candidate lead): its process group was killed`;
+    case 'not-run':
+      return `--${r.hook} not run: the demotion deadline had passed (the hooks before it used the time)`;
+    case 'spawn-failed':
+      return `--${r.hook} could not be started (an environment too large to pass?)`;
+    case 'exited':
+      return `--${r.hook} exited with ${r.status}`;
+  }
+}
+
 export const ELECTION_HELP = `
 Hot standby (--standby): the command starts at once on every candidate and keeps running whatever the role.
 Its environment has ZK_COORD_ROLE (leader or follower at start) and ZK_COORD_ROLE_FILE, a file replaced by
@@ -62,8 +77,8 @@ can expire the session, so before any other candidate can lead.
 
 Hooks (--on-elected, --on-demoted; with or without --standby): one at a time, in the order of the transitions,
 each with ZK_COORD_ROLE, ZK_COORD_PREVIOUS_ROLE, ZK_COORD_PATH, ZK_COORD_NAME and ZK_COORD_SEQUENCE, each
-in a process group of its own, killed past --hook-timeout (the next then runs). A hook is never killed
-because another transition came. Starting as follower runs nothing.`;
+in a process group of its own with stdin /dev/null (Ctrl+C is zk-coord's), killed past --hook-timeout (the
+next then runs). A hook is never killed because another transition came. Starting as follower runs nothing.`;
 
 /** The election parts of the holder spec, from the flags (hooks and role file are built only when used). */
 export function electionSpec(
@@ -85,8 +100,7 @@ export function electionSpec(
         timeoutMs: flags.hookTimeout,
         env: { ...ctx.io.env, ZK_COORD_PATH: info.path, ZK_COORD_NAME: info.name },
         supervise: (c, o) => new SupervisedChild(c, o),
-        onResult: (r) =>
-          ctx.printer.warn(r.timedOut ? `--${r.hook} took longer than its timeout: its process group was killed` : `--${r.hook} exited with ${r.status}`),
+        onResult: (r) => ctx.printer.warn(describeHookResult(r)),
       });
     },
   };

@@ -65,16 +65,19 @@ export interface SuperviseOptions {
   /** Written to the command's stdin, which is then closed (a queue item); without, it shares ours. */
   input?: Buffer | undefined;
   /**
-   * No stdin at all (/dev/null), and so never the terminal: a hook run per event must leave Ctrl+C to zk-coord,
-   * which then stops it (a command held while it runs gets the terminal, as if the shell had started it).
+   * A hook (config watch --exec, elect --on-elected/--on-demoted): no stdin at all (/dev/null), so never the
+   * terminal — Ctrl+C is zk-coord's, which decides what the running hook gets — and its stdout goes to our
+   * stderr, since our stdout carries zk-coord's own results (one per event, or JSON lines). A command held
+   * while it runs is not a hook: it gets the terminal and our stdout, as if the shell had started it.
    */
-  noStdin?: boolean | undefined;
+  hook?: boolean | undefined;
 }
 
 /**
  * A command run while something is held (an ID, leadership, a lock), in a process group of its own led by the
  * keeper (keeper.ts): every stop signals the whole group, the group dies with zk-coord, and nothing it started
- * outlives the hold except what deliberately leaves the group (setsid). Its stdio is ours. `exited` resolves
+ * outlives the hold except what deliberately leaves the group (setsid). Its stdio is ours (but see `input` and
+ * `hook`). `exited` resolves
  * with the command's exit status (127 when it could not be started, like a shell) once the group is empty.
  */
 export class SupervisedChild {
@@ -94,19 +97,21 @@ export class SupervisedChild {
     const argv = 'shell' in command ? ['/bin/sh', '-c', command.shell] : command.argv;
     const perl = findPerl(options.env);
     this.keeperRuns = perl !== null;
-    const stdin = options.input ? 'pipe' : options.noStdin ? 'ignore' : 'inherit';
+    const stdin = options.input ? 'pipe' : options.hook ? 'ignore' : 'inherit';
+    // fd 2 of ours as the hook's fd 1.
+    const stdout = options.hook ? 2 : 'inherit';
     if (perl) {
       const ms = (value: number | undefined, fallback: number): string => String(Math.max(0, Math.round(value ?? fallback)));
       this.child = spawn(perl, ['-e', KEEPER_SCRIPT, ms(options.deadlineMs, 0), ms(options.cleanupGraceMs, DEFAULT_CLEANUP_GRACE_MS), ms(options.deadlineAt, 0), ...argv], {
         env: options.env,
-        stdio: [stdin, 'inherit', 'inherit', 'pipe'],
+        stdio: [stdin, stdout, 'inherit', 'pipe'],
       });
       this.lifeline = this.child.stdio[3] as Writable | undefined;
       // A keeper already gone makes renewals fail with EPIPE: nothing to do, its exit is reported anyway.
       this.lifeline?.on('error', () => undefined);
     } else {
       // A new session is the only new process group Node offers: group signals still work, the death guarantee does not.
-      this.child = spawn(argv[0] ?? '', argv.slice(1), { env: options.env, stdio: [stdin, 'inherit', 'inherit'], detached: true });
+      this.child = spawn(argv[0] ?? '', argv.slice(1), { env: options.env, stdio: [stdin, stdout, 'inherit'], detached: true });
     }
     if (options.input && this.child.stdin) {
       // A command that does not read its stdin closes the pipe early (EPIPE): that is its business.
@@ -245,7 +250,7 @@ export class HookRunner {
       if (this.stopped) return;
       let status: number;
       try {
-        const child = new SupervisedChild({ shell: this.command }, { env: { ...this.baseEnv, ...env }, noStdin: true, cleanupGraceMs: this.cleanupGraceMs });
+        const child = new SupervisedChild({ shell: this.command }, { env: { ...this.baseEnv, ...env }, hook: true, cleanupGraceMs: this.cleanupGraceMs });
         this.current = child;
         status = await child.exited;
       } catch {
@@ -266,7 +271,8 @@ export class HookRunner {
 
   /**
    * zk-coord is stopping: hooks not started yet never run; the running one's group gets `signal` (the one
-   * zk-coord received: Ctrl+C reaches the hook as on a terminal), SIGKILL after `graceMs`. Resolves once the
+   * zk-coord received, passed on: a Ctrl+C at the terminal, which only zk-coord heard, reaches the hook as if it
+   * had the terminal), SIGKILL after `graceMs`. Resolves once the
    * group is empty, with the number of hooks that never ran.
    */
   async stop(signal: NodeJS.Signals, graceMs: number): Promise<number> {

@@ -16,7 +16,8 @@ export function listenForStop(): StopSignals {
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
   const onSignal = (name: NodeJS.Signals): void => {
-    // A second Ctrl+C while releasing is ignored: release and close are capped at about a second.
+    // A second Ctrl+C while stopping is ignored: what the stop waits for is bounded already (release and close
+    // at about a second; a supervised command by --grace; a running elect hook by --hook-timeout).
     if (received) return;
     received = name;
     controller.abort(name);

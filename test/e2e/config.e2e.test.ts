@@ -187,7 +187,8 @@ describe('config watch', () => {
     const log = join(dir, 'events');
     const c = await newClient();
     await c.create(p, Buffer.from('v0'));
-    const watch = spawnCli(['config', 'watch', p, '-o', 'json', '--exec', `echo "$ZK_COORD_EVENT $ZK_COORD_PATH $ZK_COORD_VERSION $ZK_COORD_VALUE" >> ${log}`]);
+    // The hook also prints: that goes to stderr, so stdout stays zk-coord's JSON lines alone.
+    const watch = spawnCli(['config', 'watch', p, '-o', 'json', '--exec', `echo "$ZK_COORD_EVENT $ZK_COORD_PATH $ZK_COORD_VERSION $ZK_COORD_VALUE" >> ${log}; echo "hook-said $ZK_COORD_EVENT"`]);
     try {
       await watch.waitForLine(/"event":"initial"/);
       await c.setData(p, Buffer.from('v1'));
@@ -202,6 +203,7 @@ describe('config watch', () => {
       expect(await watch.exited).toBe(0);
       const events = watch.stdout.map((l) => JSON.parse(l) as { event: string; version?: number });
       expect(events.map((e) => e.event)).toEqual(['initial', 'changed', 'deleted', 'created']);
+      expect(watch.stderr.filter((l) => l.startsWith('hook-said '))).toEqual(['hook-said initial', 'hook-said changed', 'hook-said deleted', 'hook-said created']);
       expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([`initial ${p} 0 v0`, `changed ${p} 1 v1`, `deleted ${p}  `, `created ${p} 0 again`]);
     } finally {
       watch.signal('SIGKILL');

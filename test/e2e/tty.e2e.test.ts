@@ -140,6 +140,22 @@ describe('on a terminal', () => {
     expect(term.output()).not.toMatch(/--exec command exited with/);
   });
 
+  it('elect --on-elected: Ctrl+C during the hook is zk-coord\'s (the hook never takes the terminal): the hook ends, the leader leaves, exit 0', async () => {
+    const path = uniquePath('tty-elect-hook');
+    const hook = 'if [ -t 0 ]; then echo hook-stdin-tty; else echo hook-stdin-not-tty; fi; echo hook-running; sleep 1; echo hook-done';
+    const term = inTerminal(['elect', path, 'a', '--on-elected', hook, '--hook-timeout', '20s']);
+    await waitFor(() => /(^|\n)hook-running\r?\n/.test(term.output()), 10_000, 'the hook running');
+    term.type('\u0003');
+    // Had the hook the terminal, Ctrl+C would have interrupted it and zk-coord would still be leading.
+    expect(await term.exited).toBe(0);
+    expect(term.output()).toContain('hook-stdin-not-tty');
+    // Never cut short: the running hook ends by itself before zk-coord exits.
+    expect(term.output()).toContain('hook-done');
+    expect(term.output()).not.toMatch(/--on-elected exited with/);
+    const c = await newClient();
+    expect((await c.getChildren(path)).children).toEqual([]);
+  });
+
   it('shows a spinner while connecting on a sized terminal, then the value', async () => {
     const p = uniquePath('tty-spin');
     const c = await newClient();

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { HolderStatus } from '../../src/hold/status.js';
-import { TransitionHooks, type HookProcess } from '../../src/hold/hooks.js';
 import { renderMetrics } from '../../src/http/metrics.js';
 import { parseHttpAddress } from '../../src/http/status-server.js';
 
@@ -41,32 +40,5 @@ describe('holder status', () => {
     // Label values escaped as the text format requires.
     expect(text).toContain('leader_election_master_status{name="/e\\"x\\\\y\\n"} 1');
     expect(text.endsWith('\n')).toBe(true);
-  });
-});
-
-describe('transition hooks', () => {
-  it('run one at a time in order; one past its timeout is killed and the next runs', async () => {
-    const log: string[] = [];
-    const hooks = new TransitionHooks({
-      onElected: 'elected',
-      onDemoted: 'demoted',
-      timeoutMs: 50,
-      env: {},
-      supervise: (command, options): HookProcess => {
-        const name = 'shell' in command ? command.shell : '';
-        log.push(`start ${name} ${options.env.ZK_COORD_SEQUENCE}`);
-        let finish: (status: number) => void = () => {};
-        const exited = new Promise<number>((resolve) => (finish = resolve));
-        // "elected" hangs (killed at the timeout); "demoted" ends at once.
-        if (name === 'demoted') setTimeout(() => finish(0), 5);
-        return {
-          exited: exited.then((s) => (log.push(`end ${name}`), s)),
-          terminate: async () => (finish(137), exited),
-        };
-      },
-    });
-    void hooks.transition('leader', 'follower', 1);
-    await hooks.transition('follower', 'leader', 2);
-    expect(log).toEqual(['start elected 1', 'end elected', 'start demoted 2', 'end demoted']);
   });
 });
