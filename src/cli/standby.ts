@@ -58,7 +58,7 @@ function describeHookResult(r: HookResult): string {
     case 'deadline':
       return `--${r.hook} still ran at the demotion deadline (after it the session may expire and another candidate lead): its process group was killed`;
     case 'not-run':
-      return `--${r.hook} not run: the demotion deadline had passed (the hooks before it used the time)`;
+      return `--${r.hook} not run: the demotion deadline had passed before it could start`;
     case 'spawn-failed':
       return `--${r.hook} could not be started (an environment too large to pass?)`;
     case 'exited':
@@ -77,8 +77,11 @@ can expire the session, so before any other candidate can lead.
 
 Hooks (--on-elected, --on-demoted; with or without --standby): one at a time, in the order of the transitions,
 each with ZK_COORD_ROLE, ZK_COORD_PREVIOUS_ROLE, ZK_COORD_PATH, ZK_COORD_NAME and ZK_COORD_SEQUENCE, each
-in a process group of its own with stdin /dev/null (Ctrl+C is zk-coord's), killed past --hook-timeout (the
-next then runs). A hook is never killed because another transition came. Starting as follower runs nothing.`;
+in a process group of its own with stdin /dev/null (Ctrl+C is zk-coord's) and its stdout on stderr, killed
+past --hook-timeout (the next then runs). A hook is never killed because another transition came, with one
+exception: a demotion's deadline (above) binds the hooks queued before it too — a still running --on-elected
+is killed at it, an --on-demoted left no time is not run (both said on stderr). Starting as follower runs
+nothing.`;
 
 /** The election parts of the holder spec, from the flags (hooks and role file are built only when used). */
 export function electionSpec(

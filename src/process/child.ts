@@ -48,6 +48,9 @@ function findPerl(env: NodeJS.ProcessEnv): string | null {
   return perlPath;
 }
 
+/** The signals the keeper catches and takes as "stop" (keeper.ts: HUP, INT, QUIT, TERM). */
+const STOP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM']);
+
 export interface SuperviseOptions {
   env: NodeJS.ProcessEnv;
   /**
@@ -148,15 +151,20 @@ export class SupervisedChild {
     if (this.signalGroup(signal)) return;
     // ESRCH with the keeper alive: perl has not reached its setpgid yet (a stop right after the spawn), so the
     // group does not exist and a group signal would be lost — the command would start and meet only the
-    // SIGKILL after --grace. Then the keeper alone exists: signal it. Before its handlers it dies of it; after
-    // them it remembers the stop and never starts the command. Should it have forked in between, the group
-    // exists by then: send it there too (every 5 ms, for at most a second). A loaded CI machine once took
-    // over a second to bring perl to its setpgid, which a retry alone did not cover.
+    // SIGKILL after --grace. Then the keeper alone exists, and a stop goes to it: before its handlers it dies
+    // of it, after them it remembers it and never starts the command. A SIGKILL goes to it as SIGTERM: killed
+    // just after its fork, the keeper would leave the command running without its lifeline. Should it have
+    // forked in between, the group exists by then: the signal goes there too (every 5 ms, for at most a
+    // second). A role signal (USR1, …) is never sent to a keeper still starting: it would kill it. A loaded CI
+    // machine once took over a second to bring perl to its setpgid, which the retry alone did not cover.
     if (this.keeperRuns && !this.statusKnown && processExists(this.pid)) {
-      try {
-        process.kill(this.pid, signal);
-      } catch {
-        // gone meanwhile: its exit is reported anyway
+      const toKeeper = signal === 'SIGKILL' ? 'SIGTERM' : STOP_SIGNALS.has(signal) ? signal : undefined;
+      if (toKeeper) {
+        try {
+          process.kill(this.pid, toKeeper);
+        } catch {
+          // gone meanwhile: its exit is reported anyway
+        }
       }
       this.signalWhenGrouped(signal, 200);
     }

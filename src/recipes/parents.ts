@@ -12,8 +12,9 @@ const PARENT_ATTEMPTS = 20;
  */
 export async function withParent<T>(client: ZkClient, parent: string, parentAcl: readonly Acl[] | undefined, step: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
-    await client.mkdirp(parent, Buffer.alloc(0), parentAcl);
     try {
+      // Inside the retry too: an ancestor that is an empty container can go between mkdirp's own creates.
+      await client.mkdirp(parent, Buffer.alloc(0), parentAcl);
       return await step();
     } catch (error) {
       if (!(error instanceof NoNodeError) || attempt >= PARENT_ATTEMPTS) throw error;

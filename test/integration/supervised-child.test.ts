@@ -21,25 +21,37 @@ describe('SupervisedChild', () => {
     }
   });
 
-  it('a stop while perl is still starting (over a second, as on a loaded machine) ends it at once: the command never starts', async () => {
-    // PERL5OPT loads a module that sleeps 1.5 s before the keeper's first line: no handler, no group yet.
+  /** A keeper whose perl takes 1.5 s to start (PERL5OPT loads a module that sleeps before the script's first line: no handler, no group yet). */
+  function slowKeeper(run: (lib: string, env: NodeJS.ProcessEnv) => Promise<void>): Promise<void> {
     const lib = mkdtempSync(join(tmpdir(), 'zk-coord-slow-perl-'));
-    try {
-      writeFileSync(join(lib, 'ZkCoordSlowStart.pm'), 'package ZkCoordSlowStart; select(undef, undef, undef, 1.5); 1;\n');
+    writeFileSync(join(lib, 'ZkCoordSlowStart.pm'), 'package ZkCoordSlowStart; select(undef, undef, undef, 1.5); 1;\n');
+    return run(lib, { ...process.env, PERL5LIB: lib, PERL5OPT: '-MZkCoordSlowStart' }).finally(() => rmSync(lib, { recursive: true, force: true }));
+  }
+
+  it('a stop while perl is still starting (over a second, as on a loaded machine) ends it at once: the command never starts', () =>
+    slowKeeper(async (lib, env) => {
+      for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+        const marker = join(lib, `started-${signal}`);
+        const started = Date.now();
+        const child = new SupervisedChild({ shell: `touch '${marker}'; sleep 30` }, { env, cleanupGraceMs: 0 });
+        // SIGKILL reaches a keeper still starting as SIGTERM (killed just after its fork it would leave the
+        // command without its lifeline): 143 either way, long before the SIGKILL after the 8 s grace (137).
+        const status = await child.terminate(8000, signal);
+        expect(status).toBe(143);
+        expect(Date.now() - started).toBeLessThan(6000);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(existsSync(marker)).toBe(false);
+      }
+    }));
+
+  it('a role signal (USR1) while perl is still starting does not kill the keeper: the command starts and ends normally', () =>
+    slowKeeper(async (lib, env) => {
       const marker = join(lib, 'started');
-      const env = { ...process.env, PERL5LIB: lib, PERL5OPT: '-MZkCoordSlowStart' };
-      const started = Date.now();
-      const child = new SupervisedChild({ shell: `touch '${marker}'; sleep 30` }, { env, cleanupGraceMs: 0 });
-      const status = await child.terminate(8000);
-      // Killed by the SIGTERM itself (143), long before the SIGKILL after the 8 s grace (137).
-      expect(status).toBe(143);
-      expect(Date.now() - started).toBeLessThan(6000);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(existsSync(marker)).toBe(false);
-    } finally {
-      rmSync(lib, { recursive: true, force: true });
-    }
-  });
+      const child = new SupervisedChild({ shell: `touch '${marker}'; exit 4` }, { env, cleanupGraceMs: 0 });
+      child.signal('SIGUSR1');
+      expect(await child.exited).toBe(4);
+      expect(existsSync(marker)).toBe(true);
+    }));
 });
 
 describe('the keeper', () => {
