@@ -93,7 +93,7 @@ for (;;) {
   my $wait = 1;
   if (defined $until) { my $left = $until - time(); $wait = $left if $left < $wait; }
   if ($wait <= 0) {
-    print STDERR "zk-coord: past the supervision deadline (ZooKeeper not heard from in time): killing the command's process group\n";
+    print STDERR "zk-coord: past the supervision deadline (not renewed in time: ZooKeeper not heard from, or zk-coord stalled): killing the command's process group\n";
     kill 'KILL', -$$;
   }
   my $in = ''; vec($in, 3, 1) = 1;
@@ -131,7 +131,7 @@ if (setpgid(0, $original) && members($group)) {
   while (members($group)) {
     my $now = time();
     if (!defined $killed_at && ($now >= $kill_at || (defined $until && $now >= $until))) {
-      print STDERR "zk-coord: past the supervision deadline (ZooKeeper not heard from in time): killing the command's process group\n" if $now < $kill_at;
+      print STDERR "zk-coord: past the supervision deadline (not renewed in time: ZooKeeper not heard from, or zk-coord stalled): killing the command's process group\n" if $now < $kill_at;
       kill 'KILL', -$group;
       $killed_at = $now;
     }
