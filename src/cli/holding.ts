@@ -210,7 +210,7 @@ export async function runHolder<Detail>(ctx: CommandContext, flags: HolderFlags,
               held = event.hold;
               status.update({ role: spec.status.held, node: event.hold.path, token: event.hold.token.toString(), ...(spec.status.name && spec.election ? { leader: spec.status.name } : {}), ...spec.status.describe?.(event.hold) });
               spec.announce(event.hold, client);
-              if (hooks?.any) void hooks.transition('leader', 'follower', ++transitions);
+              if (hooks?.any) void hooks.transition('leader', 'follower', ++transitions, undefined, event.hold.token);
             } else if (event.type === 'spawned' && command && supervisor) {
               printer.note(`running ${escapeControl(supervisor.describeCommand(command))} (pid ${event.pid ?? '?'})`);
             }

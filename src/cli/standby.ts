@@ -76,7 +76,8 @@ signal, --on-demoted to its end or its timeout) at least a quarter of the sessio
 can expire the session, so before any other candidate can lead.
 
 Hooks (--on-elected, --on-demoted; with or without --standby): one at a time, in the order of the transitions,
-each with ZK_COORD_ROLE, ZK_COORD_PREVIOUS_ROLE, ZK_COORD_PATH, ZK_COORD_NAME and ZK_COORD_SEQUENCE, each
+each with ZK_COORD_ROLE, ZK_COORD_PREVIOUS_ROLE, ZK_COORD_PATH, ZK_COORD_NAME and ZK_COORD_SEQUENCE (and
+ZK_COORD_TOKEN, the fencing token, for --on-elected), each
 in a process group of its own with stdin /dev/null (Ctrl+C is zk-coord's) and its stdout on stderr, killed
 past --hook-timeout (the next then runs). A hook is never killed because another transition came, with one
 exception: a demotion's deadline (above) binds the hooks queued before it too — a still running --on-elected

@@ -70,9 +70,10 @@ export class TransitionHooks {
 
   /**
    * Queues the hook of a transition; resolves once it has run (or was skipped, or killed at its timeout or at
-   * `deadlineAt`, epoch ms). `deadlineAt` also binds the hooks queued before this one.
+   * `deadlineAt`, epoch ms). `deadlineAt` also binds the hooks queued before this one. `token`: the fencing
+   * token of the leadership just taken.
    */
-  transition(to: Role, from: Role, sequence: number, deadlineAt?: number): Promise<void> {
+  transition(to: Role, from: Role, sequence: number, deadlineAt?: number, token?: bigint): Promise<void> {
     if (deadlineAt !== undefined) {
       for (const queued of this.unfinished) {
         if (deadlineAt >= queued.endsBy) continue;
@@ -88,7 +89,9 @@ export class TransitionHooks {
     this.unfinished.add(queued);
     this.queue = this.queue.then(async () => {
       try {
-        await this.runOne(shell, hook, { ZK_COORD_ROLE: to, ZK_COORD_PREVIOUS_ROLE: from, ZK_COORD_SEQUENCE: String(sequence) }, sequence, queued);
+        // --on-elected gets the leadership's fencing token, as the command does (ZK_COORD_TOKEN).
+        const roleEnv = { ZK_COORD_ROLE: to, ZK_COORD_PREVIOUS_ROLE: from, ZK_COORD_SEQUENCE: String(sequence), ...(token !== undefined ? { ZK_COORD_TOKEN: token.toString() } : {}) };
+        await this.runOne(shell, hook, roleEnv, sequence, queued);
       } finally {
         this.unfinished.delete(queued);
       }

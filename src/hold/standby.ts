@@ -80,7 +80,7 @@ class RoleState {
     if (previous !== undefined && signal) this.child?.signal(signal);
     // Starting as follower runs nothing; starting as leader runs --on-elected.
     if (previous === undefined && role === 'follower') return Promise.resolve();
-    return hooks.transition(role, previous ?? 'follower', this.sequence, deadlineAt);
+    return hooks.transition(role, previous ?? 'follower', this.sequence, deadlineAt, role === 'leader' ? hold?.token : undefined);
   }
 
   /** A leader seen by the observer: only a follower's leader line follows it (ours is our own name). */

@@ -33,7 +33,7 @@ const roleFileOf = (out: string): string => read(out).trim().split(' ')[1] ?? ''
 const roleOf = (out: string): string[] => lines(roleFileOf(out));
 /** A hook that logs "<hook> <start ms> <end ms> <env…>" after a pause long enough to overlap if run concurrently. */
 const hook = (log: string, name: string, pause = '0.1'): string =>
-  `s=$(date +%s%3N); sleep ${pause}; echo "${name} $s $(date +%s%3N) $ZK_COORD_ROLE $ZK_COORD_PREVIOUS_ROLE $ZK_COORD_PATH $ZK_COORD_NAME $ZK_COORD_SEQUENCE" >> ${log}`;
+  `s=$(date +%s%3N); sleep ${pause}; echo "${name} $s $(date +%s%3N) $ZK_COORD_ROLE $ZK_COORD_PREVIOUS_ROLE $ZK_COORD_PATH $ZK_COORD_NAME $ZK_COORD_SEQUENCE $ZK_COORD_TOKEN" >> ${log}`;
 /**
  * A command for --role-signal USR1: it and a background child of its group each log "<who> start <role>",
  * then "<who> usr1 <line 1 of the role file>" at every USR1 and "<who> term" at SIGTERM. Only builtins
@@ -71,9 +71,13 @@ describe('elect --standby', () => {
     expect(roleOf(outB)[2]).toBe('B');
     expect(await a.exited).toBe(143);
     await waitFor(() => lines(logB).length === 1, 5000, 'on-elected ran');
-    const [name, , , role, previous, hookPath, hookName, hookSequence] = lines(logB)[0]!.split(' ');
+    const [name, , , role, previous, hookPath, hookName, hookSequence, hookToken] = lines(logB)[0]!.split(' ');
     expect([name, role, previous, hookPath, hookName]).toEqual(['elected', 'leader', 'follower', path, 'B']);
     expect(Number(hookSequence)).toBeGreaterThan(0);
+    // --on-elected gets the leadership's fencing token: the czxid of B's node, the only one left.
+    const c = await newClient();
+    const [node] = (await c.getChildren(path)).children;
+    expect(hookToken).toBe((await c.exists(`${path}/${node}`))!.czxid.toString());
     expect(b.running).toBe(true);
   });
 

@@ -142,9 +142,13 @@ describe('on a terminal', () => {
 
   it('elect --on-elected: Ctrl+C during the hook is zk-coord\'s (the hook never takes the terminal): the hook ends, the leader leaves, exit 0', async () => {
     const path = uniquePath('tty-elect-hook');
-    const hook = 'if [ -t 0 ]; then echo hook-stdin-tty; else echo hook-stdin-not-tty; fi; echo hook-running; sleep 1; echo hook-done';
+    const hook = 'if [ -t 0 ]; then echo hook-stdin-tty; else echo hook-stdin-not-tty; fi; echo "hook-token $ZK_COORD_TOKEN"; echo hook-running; sleep 1; echo hook-done';
     const term = inTerminal(['elect', path, 'a', '--on-elected', hook, '--hook-timeout', '20s']);
     await waitFor(() => /(^|\n)hook-running\r?\n/.test(term.output()), 10_000, 'the hook running');
+    // The leadership's fencing token: our node's czxid.
+    const leader = await newClient();
+    const [node] = (await leader.getChildren(path)).children;
+    expect(term.output()).toContain(`hook-token ${(await leader.exists(`${path}/${node}`))!.czxid}\r\n`);
     term.type('\u0003');
     // Had the hook the terminal, Ctrl+C would have interrupted it and zk-coord would still be leading.
     expect(await term.exited).toBe(0);
