@@ -600,6 +600,52 @@ describe('semaphores across libraries (lock --limit)', () => {
   }, 60_000);
 });
 
+/**
+ * One round of a double barrier of 3: two zk-coord members (with a command that logs when it passes) and a kazoo
+ * DoubleBarrier member holding 300 ms between enter() and leave(). The third to arrive is kazoo (`kazooLast`:
+ * kazoo creates `ready`, with no data) or zk-coord (zk-coord creates it, kazoo waits for its creation).
+ */
+async function mixedBarrier(kazooLast: boolean): Promise<void> {
+  const path = uniquePath('interop-barrier');
+  const kb = kazooLast ? 'kbLast' : 'kbFirst';
+  const file = join(dir, `${path.slice(1)}.log`);
+  const member = (name: string): string[] => ['barrier', path, '--count', '3', '--name', name, '--timeout', '30s', '--', 'sh', '-c', `echo "in ${name} $(date +%s%3N)" >> ${file}`];
+  const c = await newClient();
+  const members = async (): Promise<number> => (await c.getChildren(path).catch(() => ({ children: [] as string[] }))).children.filter((n) => n !== 'ready').length;
+  const firstTwo = kazooLast ? [spawnCli(member('zb1')), spawnCli(member('zb2'))] : [spawnCli(member('zb1'))];
+  if (!kazooLast) kazoo.send(`barrier ${path} ${kb} 3 300`);
+  await waitFor(async () => (await members()) === 2, 15_000, 'two members');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(kazoo.lines.some((l) => l.startsWith(`entered ${kb} `))).toBe(false);
+  expect(existsSync(file)).toBe(false);
+  const thirdAt = Date.now();
+  let lastZkCoordEnd = 0;
+  const ended = (code: Promise<number>): Promise<number> => code.then((c) => ((lastZkCoordEnd = Math.max(lastZkCoordEnd, Date.now())), c));
+  const runs = firstTwo.map((r) => ended(r.exited));
+  if (kazooLast) kazoo.send(`barrier ${path} ${kb} 3 300`);
+  else runs.push(ended(runCli(member('zb2')).then((r) => r.code)));
+  expect(await Promise.all(runs)).toEqual([0, 0]);
+  const entered = Number((await kazoo.waitFor(new RegExp(`^entered ${kb} (\\d+)$`)))[1]);
+  const left = Number((await kazoo.waitFor(new RegExp(`^left ${kb} (\\d+)$`)))[1]);
+  const passed = readFileSync(file, 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[2]));
+  expect(passed).toHaveLength(2);
+  // All three passed after the third arrived (10 ms: one machine's clock, read by two processes)…
+  for (const at of [...passed, entered]) expect(at).toBeGreaterThanOrEqual(thirdAt - 10);
+  // …and zk-coord left only once kazoo had left too (its member goes in leave(), after its 300 ms hold).
+  expect(lastZkCoordEnd).toBeGreaterThanOrEqual(entered + 300);
+  expect(left).toBeGreaterThanOrEqual(entered + 300);
+}
+
+describe('a double barrier across libraries (one round: README says why not more)', () => {
+  it('2 zk-coord members, then kazoo DoubleBarrier third (kazoo creates ready): nobody passes early, all pass, zk-coord waits for kazoo to leave', async () => {
+    await mixedBarrier(true);
+  }, 60_000);
+
+  it('kazoo and a zk-coord member, then zk-coord third (zk-coord opens): the same', async () => {
+    await mixedBarrier(false);
+  }, 60_000);
+});
+
 describe('discovery with Curator ServiceDiscovery', () => {
   it('an instance registered by Curator (typed payload) is discovered by zk-coord with every field', async () => {
     const base = uniquePath('interop-services');
