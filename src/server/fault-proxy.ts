@@ -46,6 +46,11 @@ export class FaultProxy {
     return this;
   }
 
+  /** Client connections open through the proxy now. */
+  get connections(): number {
+    return this.pairs.size;
+  }
+
   get connectString(): string {
     return `127.0.0.1:${this.port}`;
   }

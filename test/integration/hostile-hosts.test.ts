@@ -89,6 +89,41 @@ describe('hostile hosts in the connection string', () => {
     }
   });
 
+  it('a reconnect whose socket is accepted and then never answered (ZooKeeper 3.8 does that while starting) retries after an eighth of its share, not the whole share', async () => {
+    const proxy = await proxyToServer();
+    try {
+      // One host: the share is 2/3 of the session timeout the server granted, the first handshake wait an
+      // eighth of that (at least 1 s).
+      const client = await ZkClient.connect({ connectString: proxy.connectString, sessionTimeoutMs: 16_000, connectTimeoutMs: 6000 });
+      try {
+        const share = Math.floor((client.sessionTimeoutMs * 2) / 3);
+        const firstWait = Math.max(1000, Math.floor(share / 8));
+        expect(share).toBeGreaterThanOrEqual(6000);
+        const session = client.sessionIdHex;
+        const drops: string[] = [];
+        client.on('socketDropped', ({ why }) => drops.push(why));
+        proxy.setMode('refuse');
+        await waitFor(() => client.state === 'suspended' || undefined, 5000, 'suspended');
+        // The reconnect's socket goes through, its ConnectRequest does not: wedged once traffic passes again.
+        proxy.setMode('blackhole');
+        await waitFor(() => proxy.connections > 0 || undefined, 5000, 'a reconnect attempt');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        proxy.setMode('pass');
+        const started = Date.now();
+        await waitFor(() => client.state === 'connected' || undefined, 15_000, 'reconnected');
+        // The wedged socket given up after its first wait (not the share), then a spin (at most 1 s) and a good
+        // handshake.
+        expect(drops).toEqual([`no handshake reply in ${firstWait} ms`]);
+        expect(Date.now() - started).toBeLessThan(share - 1000);
+        expect(client.sessionIdHex).toBe(session);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await stopProxies();
+    }
+  });
+
   it('names each misbehaviour when every host misbehaves', async () => {
     const hosts = MISBEHAVIOURS.map(address);
     const error = await connectVia(hosts, 2400).then(
