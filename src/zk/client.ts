@@ -169,8 +169,12 @@ export class ZkClient extends EventEmitter<ClientEvents> {
   private tcpConnectedAt: number | undefined;
   private serverNow: string | undefined;
   private readonly hostErrors: Record<string, string> = {};
-  /** Handshakes of each host that got no reply in a row (the next waits twice as long, up to its share). */
-  private readonly handshakeMisses = new Map<string, number>();
+  /**
+   * Handshakes without a reply in a row, on any host, since the last connection (the next waits twice as long,
+   * up to the share). One count for all hosts: when every server is slow, the time thrown away on short waits
+   * stays under one share whatever the number of hosts.
+   */
+  private handshakeMisses = 0;
   private readonly triedHosts = new Set<string>();
   /** Hosts that failed in a way a retry within this connect cannot mend (a rejected certificate). */
   private readonly hopelessHosts = new Set<string>();
@@ -375,17 +379,16 @@ export class ZkClient extends EventEmitter<ClientEvents> {
 
   /**
    * How long a socket whose TCP is up waits for the handshake reply: an eighth of the host's share (at least a
-   * second) the first time, twice as long after each miss in a row on that host, never more than the share.
+   * second) the first time, twice as long after each miss in a row (any host), never more than the share.
    * A healthy server answers in milliseconds; a wedged one may never answer nor close: ZooKeeper 3.8 itself
    * leaves a socket open and silent when a connection reaches it while it is still starting (its close of that
    * connection throws a NullPointerException in ZooKeeperServer.removeCnxn, seen in its log here), and a
    * whole share then cost 40 s of a 60 s session before the reconnect went on. A server slow to answer is still
    * reached: the wait doubles until it fits.
    */
-  private handshakeWaitMs(host: string | undefined): number {
+  private handshakeWaitMs(): number {
     const share = this.hostShareMs();
-    const misses = host ? (this.handshakeMisses.get(host) ?? 0) : 0;
-    return Math.min(share, Math.max(1000, Math.floor(share / 8)) * 2 ** Math.min(misses, 10));
+    return Math.min(share, Math.max(1000, Math.floor(share / 8)) * 2 ** Math.min(this.handshakeMisses, 10));
   }
 
   /** A host failed: remember why, tell the caller while connecting, and end the connect if all refuse. */
@@ -553,12 +556,12 @@ export class ZkClient extends EventEmitter<ClientEvents> {
       firstChunk = true;
       this.disarmHandshake();
       const host = this.serverNow;
-      const wait = this.handshakeWaitMs(host);
+      const wait = this.handshakeWaitMs();
       this.handshakeTimer = setTimeout(() => {
         this.handshakeTimer = undefined;
         if (cm.state !== RawState.CONNECTING) return;
         this.tcpConnectedAt = undefined;
-        if (host) this.handshakeMisses.set(host, (this.handshakeMisses.get(host) ?? 0) + 1);
+        this.handshakeMisses += 1;
         if (host) this.hostFailed(host, `no handshake reply in ${wait} ms`);
         this.dropSocket(`no handshake reply in ${wait} ms`);
       }, wait);
@@ -684,7 +687,7 @@ export class ZkClient extends EventEmitter<ClientEvents> {
         this.lastHeardValue = Date.now();
         this.tcpConnectedAt = undefined;
         this.negotiatedTimeoutMs = cm.sessionTimeout;
-        if (this.serverNow) this.handshakeMisses.delete(this.serverNow);
+        this.handshakeMisses = 0;
         this.sessionIdValue = cm.sessionId.readBigInt64BE(0);
         // Read by the library right after this state event, for this socket's idle timer and each re-arm.
         cm.pingTimeout = ZkClient.pingIntervalMs(this.negotiatedTimeoutMs);
