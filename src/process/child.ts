@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { KEEPER_SCRIPT } from './keeper.js';
+import { KEEPER_SCRIPT, KEEPER_STOP_SIGNALS } from './keeper.js';
 import { signalStatus } from './signals.js';
 import { groupHasLiveMember } from './group.js';
 
@@ -47,9 +47,6 @@ function findPerl(env: NodeJS.ProcessEnv): string | null {
   }
   return perlPath;
 }
-
-/** The signals the keeper catches and takes as "stop" (keeper.ts: HUP, INT, QUIT, TERM). */
-const STOP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM']);
 
 export interface SuperviseOptions {
   env: NodeJS.ProcessEnv;
@@ -158,7 +155,7 @@ export class SupervisedChild {
     // second). A role signal (USR1, …) is never sent to a keeper still starting: it would kill it. A loaded CI
     // machine once took over a second to bring perl to its setpgid, which the retry alone did not cover.
     if (this.keeperRuns && !this.statusKnown && processExists(this.pid)) {
-      const toKeeper = signal === 'SIGKILL' ? 'SIGTERM' : STOP_SIGNALS.has(signal) ? signal : undefined;
+      const toKeeper = signal === 'SIGKILL' ? 'SIGTERM' : KEEPER_STOP_SIGNALS.has(signal) ? signal : undefined;
       if (toKeeper) {
         try {
           process.kill(this.pid, toKeeper);

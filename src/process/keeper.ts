@@ -25,6 +25,9 @@
  * it survives them (a handler, not SIG_IGN, so the command
  * still gets the default dispositions through exec) to report the command's real status.
  */
+/** The signals the keeper takes as "stop" (its %stop_number below): before its fork, one means never start. */
+export const KEEPER_STOP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM']);
+
 export const KEEPER_SCRIPT = String.raw`
 use strict; use warnings;
 use POSIX qw(setpgid tcgetpgrp tcsetpgrp WNOHANG _exit);
